@@ -1,0 +1,53 @@
+// The signed patch manifest: the unit the whole system trusts (DESIGN.md).
+// Signed bytes are exactly SerializeManifest()'s output as stored in the file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/identity.hpp"
+
+namespace lp {
+
+inline constexpr int kManifestSchema = 1;
+inline constexpr std::size_t kMaxManifestBytes = 1u << 20;
+
+struct PatchedFunction {
+  std::string object;   // "vmlinux" or a module name ("testmod")
+  std::string name;     // function symbol name
+  std::uint32_t sympos = 0;  // 0 = unique name; else 1-based position (kallsyms order)
+
+  bool operator==(const PatchedFunction&) const = default;
+};
+
+struct Manifest {
+  int schema = kManifestSchema;
+  std::string patch_id;          // stable id of this patch stream, e.g. "lp-cmdline"
+  std::uint64_t version = 0;     // monotonic per target build_id stream
+  KernelIdentity target;
+  std::string module_name;       // kernel module name (KBUILD_MODNAME, '_' form)
+  std::string module_file;       // file name inside the bundle, e.g. "lp_cmdline.ko"
+  std::string module_sha256;     // hex sha256 of the module file bytes
+  std::uint64_t module_size = 0;
+  bool replace = true;           // atomic-replace (cumulative) patch
+  std::vector<PatchedFunction> functions;
+  std::vector<std::string> cves;
+  std::string description;
+  std::string created;           // RFC 3339 UTC, "2026-11-23T10:00:00Z"
+  std::string builder;           // who/what built it, e.g. "patchbuild 0.1.0 on host"
+  std::string signing_key_id;    // Ed25519Key::KeyId() of the patch key
+
+  bool operator==(const Manifest&) const = default;
+};
+
+// Canonical JSON: fixed key order, no insignificant whitespace, trailing "\n".
+std::string SerializeManifest(const Manifest& m);
+
+// Strict: unknown schema, missing or extra field, wrong type, bad hex, empty
+// ids or oversized input are each an error naming the field.
+Expected<Manifest> ParseManifest(std::string_view bytes);
+
+}  // namespace lp
