@@ -26,6 +26,9 @@ struct BundleParts {
   std::string keys_json;
   std::string keys_sig;
   std::string module_bytes;
+  // Set by UnpackBundle to the module member's name; PackBundle ignores it and
+  // names the member after the manifest's module_file.
+  std::string module_file;
 };
 
 struct VerifiedBundle {

@@ -1,0 +1,94 @@
+#include "common/json_fields.hpp"
+
+namespace lp::json_fields {
+namespace {
+
+Error FieldError(const std::string& field, const std::string& problem) {
+  return MakeError(ErrorCode::kParse, "field '" + field + "': " + problem);
+}
+
+Expected<const Json*> Member(const Json& obj, const char* key, const std::string& path) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return FieldError(Join(path, key), "missing");
+  return &*it;
+}
+
+}  // namespace
+
+Expected<Json> ParseObject(std::string_view bytes, std::size_t max_bytes, const char* what) {
+  if (bytes.size() > max_bytes)
+    return MakeError(ErrorCode::kParse, std::string(what) + " is " + std::to_string(bytes.size()) +
+                                            " bytes, more than the limit of " +
+                                            std::to_string(max_bytes));
+  Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return MakeError(ErrorCode::kParse, std::string(what) + " is not valid JSON");
+  if (!j.is_object()) return MakeError(ErrorCode::kParse, std::string(what) + " is not a JSON object");
+  return j;
+}
+
+Status RequireExactKeys(const Json& obj, std::initializer_list<const char*> keys,
+                        const std::string& path) {
+  for (const char* key : keys)
+    if (!obj.contains(key)) return FieldError(Join(path, key), "missing");
+  for (const auto& [name, value] : obj.items()) {
+    bool known = false;
+    for (const char* key : keys) known = known || name == key;
+    if (!known) return FieldError(Join(path, name.c_str()), "unexpected field");
+  }
+  return Ok();
+}
+
+Expected<std::string> GetString(const Json& obj, const char* key, const std::string& path) {
+  auto m = Member(obj, key, path);
+  if (!m) return m.error();
+  if (!(*m)->is_string()) return FieldError(Join(path, key), "must be a string");
+  return (*m)->get<std::string>();
+}
+
+Expected<std::string> GetNonEmptyString(const Json& obj, const char* key, const std::string& path) {
+  auto s = GetString(obj, key, path);
+  if (s && s->empty()) return FieldError(Join(path, key), "must not be empty");
+  return s;
+}
+
+Expected<std::uint64_t> GetUint(const Json& obj, const char* key, const std::string& path,
+                                std::uint64_t max) {
+  auto m = Member(obj, key, path);
+  if (!m) return m.error();
+  if (!(*m)->is_number_unsigned())
+    return FieldError(Join(path, key), "must be a non-negative integer");
+  auto v = (*m)->get<std::uint64_t>();
+  if (v > max) return FieldError(Join(path, key), "must be at most " + std::to_string(max));
+  return v;
+}
+
+Expected<bool> GetBool(const Json& obj, const char* key, const std::string& path) {
+  auto m = Member(obj, key, path);
+  if (!m) return m.error();
+  if (!(*m)->is_boolean()) return FieldError(Join(path, key), "must be true or false");
+  return (*m)->get<bool>();
+}
+
+Expected<const Json*> GetArray(const Json& obj, const char* key, const std::string& path) {
+  auto m = Member(obj, key, path);
+  if (!m) return m.error();
+  if (!(*m)->is_array()) return FieldError(Join(path, key), "must be an array");
+  return *m;
+}
+
+Status CheckHex(const std::string& value, std::size_t bytes, const std::string& field) {
+  bool lower_hex = !value.empty() && value.size() % 2 == 0;
+  for (char c : value) lower_hex = lower_hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!lower_hex) return FieldError(field, "must be lowercase hex");
+  if (bytes != 0 && value.size() != bytes * 2)
+    return FieldError(field, "must be " + std::to_string(bytes * 2) + " hex digits");
+  return Ok();
+}
+
+std::string DumpCanonical(const OrderedJson& j) {
+  // Invalid UTF-8 is replaced (U+FFFD) rather than thrown: the signed bytes
+  // are whatever this returns, so what is signed is what is stored.
+  return j.dump(-1, ' ', /*ensure_ascii=*/true, OrderedJson::error_handler_t::replace) + "\n";
+}
+
+}  // namespace lp::json_fields
