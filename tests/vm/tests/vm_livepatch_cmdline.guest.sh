@@ -1,0 +1,32 @@
+#!/bin/sh
+# Guest side of vm_livepatch_cmdline (runs as PID 1's child in the VM).
+set -eu
+. /lpvm/lpvm-guest.sh
+
+marker=fleetpatch_lp=1
+
+orig=$(cat /proc/cmdline)
+echo "cmdline-original: $orig"
+case "$orig" in
+*"$marker"*) lpvm_die "marker already in /proc/cmdline before patching" ;;
+esac
+
+lpvm_klp_load /lpvm/lp_cmdline.ko
+patched=$(cat /proc/cmdline)
+echo "cmdline-patched: $patched"
+case "$patched" in
+*"$marker"*) ;;
+*) lpvm_die "/proc/cmdline has no '$marker' with lp_cmdline enabled" ;;
+esac
+[ "$(cat /sys/kernel/livepatch/lp_cmdline/enabled)" = 1 ] || lpvm_die "not enabled"
+
+lpvm_klp_disable lp_cmdline
+restored=$(cat /proc/cmdline)
+echo "cmdline-restored: $restored"
+[ "$restored" = "$orig" ] || lpvm_die "/proc/cmdline not restored after disabling"
+
+rmmod lp_cmdline || lpvm_die "rmmod lp_cmdline failed"
+[ ! -d /sys/module/lp_cmdline ] || lpvm_die "lp_cmdline still loaded after rmmod"
+
+lpvm_check_dmesg
+lpvm_say PASS
