@@ -306,8 +306,9 @@ lpvm_boot() {
 		-kernel "${LPVM_VMLINUZ}" -initrd "${initrd}")
 	local cmdline="console=ttyS0 panic=-1 quiet${append}"
 	if ((net)); then
-		# e1000 is one module with no dependencies (virtio-net needs five).
-		args+=(-netdev user,id=n0 -device e1000,netdev=n0)
+		# e1000 is one module with no dependencies (virtio-net needs four
+		# more); no option ROM: the kernel is booted directly, not by PXE.
+		args+=(-netdev user,id=n0 -device e1000,netdev=n0,romfile=)
 		cmdline+=" lpvm.net=1"
 	else
 		args+=(-nic none)
@@ -358,7 +359,7 @@ lpvm_report_failure() {
 		printf '\nlpvm: FAILED; artifacts in %s\n' "${LPVM_WORK:-?}"
 		printf 'lpvm: console log %s, last %s lines without the kernel log:\n' "${log}" "${lines}"
 		lpvm_guest_output "${log}" 2>/dev/null | tail -n "${lines}"
-		printf 'lpvm: kernel log %s, last 25 lines:\n' "${LPVM_WORK:-?}/dmesg.log"
+		printf 'lpvm: kernel log %s, last 25 lines:\n' "${log%.log}-dmesg.log"
 		lpvm_extract_dmesg "${log}" 2>/dev/null | tail -n 25
 	} >&2
 }
@@ -413,22 +414,22 @@ lpvm_expect_dmesg() {
 # Boot, then check the guest's status; on failure save the kernel log next
 # to the console log and print both locations. Extra host-side checks run
 # after a successful boot, as a function name plus arguments (they get the
-# console log as first argument).
-#   lpvm_run INITRD [lpvm_boot options] [-- CHECK_FN ARGS...]
+# console log as first argument). --log NAME names the console log in
+# $LPVM_WORK (default console.log; give each boot of a test its own).
+#   lpvm_run [--log NAME] [lpvm_boot options] INITRD [-- CHECK_FN ARGS...]
 lpvm_run() {
-	local boot_args=() check=()
+	local boot_args=() check=() name=console.log
 	while (($#)); do
-		if [[ "$1" == -- ]]; then
-			shift
-			check=("$@")
-			break
-		fi
-		boot_args+=("$1")
+		case "$1" in
+		--log) name=$2; shift ;;
+		--) shift; check=("$@"); break ;;
+		*) boot_args+=("$1") ;;
+		esac
 		shift
 	done
-	local log=${LPVM_WORK}/console.log rc=0
+	local log=${LPVM_WORK}/${name} rc=0
 	lpvm_boot "${boot_args[@]}" "${log}" || rc=$?
-	lpvm_extract_dmesg "${log}" >"${LPVM_WORK}/dmesg.log" 2>/dev/null || true
+	lpvm_extract_dmesg "${log}" >"${log%.log}-dmesg.log" 2>/dev/null || true
 	if ((rc == 0)) && ((${#check[@]})); then
 		"${check[0]}" "${log}" "${check[@]:1}" || rc=$?
 	fi
@@ -437,4 +438,31 @@ lpvm_run() {
 		return "${rc}"
 	fi
 	lpvm_log "PASS (console log ${log})"
+}
+
+# A TCP port on the host's loopback that nothing listens on now, for a
+# server the guest reaches as 10.0.2.2:PORT. (Another process may still
+# take it before the caller binds; callers fail clearly if bind fails.)
+lpvm_free_port() {
+	local tries port
+	for tries in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+			printf '%s\n' "${port}"
+			return 0
+		fi
+	done
+	lpvm_err "no free port found after ${tries} tries"
+}
+
+# Wait (bounded) until something accepts connections on 127.0.0.1:PORT.
+lpvm_wait_port() {
+	local port=$1 seconds=${2:-10} i
+	for ((i = 0; i < seconds * 10; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	lpvm_err "nothing listens on 127.0.0.1:${port} after ${seconds}s"
 }

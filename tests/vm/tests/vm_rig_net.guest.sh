@@ -1,0 +1,20 @@
+#!/bin/sh
+# Guest side of vm_rig_net.
+set -eu
+. /lpvm/lpvm-guest.sh
+
+port=$(lpvm_param port)
+[ -n "$port" ] || lpvm_die "no lpvm.port on the kernel command line"
+ifconfig eth0 | grep 10.0.2.15 >/dev/null || lpvm_die "eth0 has no 10.0.2.15"
+
+# The host server is up before the boot, so one short retry loop is only
+# for the interface settling.
+lpvm_loop_until 20 "wget -q -O /tmp/hello.txt http://10.0.2.2:$port/hello.txt" ||
+	lpvm_die "cannot fetch http://10.0.2.2:$port/hello.txt"
+echo "fetched: $(cat /tmp/hello.txt)"
+
+cd /tmp
+/usr/local/bin/sha256sum --version | head -n 1
+/usr/local/bin/sha256sum -c /lpvm/hello.sha256 || lpvm_die "checksum mismatch"
+lpvm_check_dmesg
+lpvm_say PASS
