@@ -1,0 +1,43 @@
+// The router's own request/response types: plain data, so the router is a
+// pure function tested without sockets; only session.cpp converts to Beast.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lp::eportal {
+
+struct Request {
+  std::string method;  // "GET", "POST" ...
+  std::string target;  // path + optional "?query"
+  std::map<std::string, std::string> headers;  // keys lowercase
+  std::string body;
+
+  std::string_view Path() const;
+  // Value of a query parameter (percent-decoded), if present.
+  std::optional<std::string> Query(std::string_view name) const;
+  // Header value or "" (name in any case).
+  std::string Header(std::string_view name) const;
+  // The token of "Authorization: Bearer <token>", or "".
+  std::string BearerToken() const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string route = "other";  // metrics / log label, filled in by the router
+};
+
+Response JsonResponse(int status, const nlohmann::json& body);
+// {"error": code, "message": message} as docs/api.md defines.
+Response ErrorResponse(int status, std::string_view code, std::string_view message);
+
+}  // namespace lp::eportal

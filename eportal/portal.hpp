@@ -1,0 +1,58 @@
+// A portal instance on a data directory:
+//   portal.db              SQLite store
+//   blobs/<sha256>         module files
+//   root.pub               the offline root's public key (PEM)
+//   keys.json, keys.json.sig  the root-signed keys document
+//   portal.key             the portal's online signing key (PEM, mode 0600)
+// Owns the store and the in-memory state, and hands out Services.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/error.hpp"
+#include "eportal/services.hpp"
+
+namespace lp::eportal {
+
+struct InitOptions {
+  std::filesystem::path data_dir;
+  std::filesystem::path root_pub;
+  std::filesystem::path keys_json;
+  std::filesystem::path keys_sig;
+  std::filesystem::path portal_key;
+  std::string admin_name = "admin";
+};
+
+// Creates a data dir: checks that keys.json verifies against the root and
+// lists the portal key with the portal role, copies the files in, creates
+// the database and the first admin user. Returns that user's token (shown
+// once). Refuses a data dir that already holds a portal.
+Expected<std::string> InitDataDir(const InitOptions& options, std::time_t now);
+
+class Portal {
+ public:
+  static Expected<std::unique_ptr<Portal>> Open(const std::filesystem::path& data_dir,
+                                                PortalSettings settings = {});
+
+  Services& services() { return services_; }
+  // Writes batched last-seen times (see DeviceRegistry).
+  Status FlushLastSeen();
+
+ private:
+  Portal(std::unique_ptr<Store> store, const std::filesystem::path& data_dir, TrustMaterial trust,
+         PortalSettings settings);
+  Status Load();
+
+  std::unique_ptr<Store> store_;
+  BlobStore blobs_;
+  Catalogue catalogue_;
+  DeviceRegistry devices_;
+  Metrics metrics_;
+  TrustMaterial trust_;
+  Services services_;
+};
+
+}  // namespace lp::eportal
