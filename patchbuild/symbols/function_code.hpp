@@ -1,0 +1,29 @@
+// One function of a rebuilt original object, as the comparison against the
+// shipped kernel needs it: its bytes and which of them the linker fills in.
+// Filled by the ELF stage (patchbuild/elf) from the function's section and
+// its .rela section; kept free of libelf types so tests can build it by hand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lp::patchbuild::symbols {
+
+// Bytes [offset, offset + size) of the function are written by a
+// relocation against `symbol` (e.g. R_X86_64_PLT32 -> "__fentry__", 4 bytes
+// at offset 1). In the object they hold the addend or zeros; in vmlinux the
+// resolved value. Only these bytes are excused from the comparison.
+struct RelocRange {
+  std::uint64_t offset = 0;
+  std::uint32_t size = 0;
+  std::string symbol;
+};
+
+struct FunctionCode {
+  std::string name;  // for messages: "cmdline_proc_show"
+  std::vector<std::uint8_t> bytes;
+  std::vector<RelocRange> relocs;
+};
+
+}  // namespace lp::patchbuild::symbols
