@@ -1,0 +1,7 @@
+#include "patchbuild/diff/source_lines.hpp"
+
+namespace lp::patchbuild {
+
+void AddSourceLocations(const std::filesystem::path&, DiffResult&) {}
+
+}  // namespace lp::patchbuild
