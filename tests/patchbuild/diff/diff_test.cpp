@@ -279,6 +279,65 @@ TEST_P(DiffTest, ObjectsOfDifferentFilesDiffWithoutError) {
   EXPECT_THAT(r.removed_functions, ElementsAre("alpha"));
 }
 
+// gcc moves the unlikely path of `check` into `check.cold` in
+// .text.unlikely.check. Livepatch redirects only `check`'s entry, so a
+// change confined to the cold part must still replace `check`.
+TEST_P(DiffTest, ChangedColdPartChangesItsParent) {
+  constexpr const char* kOrig = R"(
+extern void __attribute__((cold, noreturn)) panic_now(const char *, ...);
+int check(int *v, int n) {
+  int sum = 0;
+  for (int i = 0; i < n; i++) {
+    if (__builtin_expect(v[i] < 0, 0))
+      panic_now("check: bad value %d at %d\n", v[i], i);
+    sum += v[i] * 3;
+  }
+  return sum;
+}
+)";
+  std::string patched = kOrig;
+  patched.replace(patched.find("bad value"), 9, "negative value");
+  const DiffResult r = Diff(kOrig, patched);
+  ASSERT_NE(r.FindFunction("check.cold"), nullptr) << "gcc did not split a cold part; test needs one";
+  EXPECT_EQ(StatusOf(r, "check.cold"), ChangeStatus::Changed);
+  EXPECT_EQ(StatusOf(r, "check"), ChangeStatus::Changed);
+  EXPECT_NE(r.FindFunction("check")->reason.find("cold"), std::string::npos);
+}
+
+// gcc specialises `sum` into `sum.constprop.0.isra.0`; an unrelated change
+// to its caller must neither report the clone as new nor as changed.
+TEST_P(DiffTest, CompilerCloneIsCorrelated) {
+  constexpr const char* kOrig = R"(
+struct s { int a, b, c; };
+static __attribute__((noinline)) int sum(struct s *p, int scale) { return (p->a + p->b) * scale; }
+int api(struct s *p) { return sum(p, 3) + 1; }
+int api2(struct s *p) { return sum(p, 3) + 2; }
+)";
+  std::string patched = kOrig;
+  patched.replace(patched.find("+ 1; }"), 6, "+ 5; }");
+  const DiffResult r = Diff(kOrig, patched);
+  EXPECT_THAT(ChangedNames(r), ElementsAre("api"));
+  const auto clone = std::find_if(r.functions.begin(), r.functions.end(),
+                                  [](const FunctionDiff& f) { return f.name.starts_with("sum."); });
+  ASSERT_NE(clone, r.functions.end()) << "gcc made no clone of sum; test needs one";
+  EXPECT_EQ(clone->status, ChangeStatus::Same);
+}
+
+TEST_P(DiffTest, ChangedCompilerCloneIsFound) {
+  constexpr const char* kOrig = R"(
+struct s { int a, b, c; };
+static __attribute__((noinline)) int sum(struct s *p, int scale) { return (p->a + p->b) * scale; }
+int api(struct s *p) { return sum(p, 3) + 1; }
+)";
+  std::string patched = kOrig;
+  patched.replace(patched.find("(p->a + p->b)"), 13, "(p->a - p->b)");
+  const DiffResult r = Diff(kOrig, patched);
+  const auto changed = ChangedNames(r);
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_TRUE(changed[0].starts_with("sum.")) << changed[0];
+  EXPECT_EQ(StatusOf(r, "api"), ChangeStatus::Same);
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavours, DiffTest, ::testing::Values(testing::kUserFlavour, testing::kKernelFlavour),
                          [](const ::testing::TestParamInfo<Flavour>& info) { return std::string(info.param.name); });
 
