@@ -14,6 +14,7 @@
 #   lp_target_release        print the target release (uname -r of the target)
 #   lp_target_pkg_version    print the Debian version of the target packages
 #   lp_target_check          fail unless image, modules and headers are present
+#   lp_target_kdir           print the target's kbuild dir (KDIR= for kmod/)
 #   lp_install_target_kernel apt-get install the matching image/headers/source
 #
 # Functions return non-zero with a message on stderr; they never exit, so a
@@ -82,6 +83,12 @@ lp_target_check() {
 			return 1
 		fi
 	done
+}
+
+lp_target_kdir() {
+	local release
+	release=$(lp_target_release) || return 1
+	printf '/lib/modules/%s/build\n' "${release}"
 }
 
 # Candidate (installable) version of a package from the apt lists.

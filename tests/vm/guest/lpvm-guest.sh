@@ -4,6 +4,7 @@
 # and exits non-zero on failure; init reports its status to the host.
 
 LPVM_RELEASE=$(cat /etc/lpvm/release)
+export LPVM_RELEASE
 LPVM_PARAMS=/run/lpvm-params
 
 lpvm_say() {

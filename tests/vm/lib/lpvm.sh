@@ -25,7 +25,7 @@
 LPVM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LPVM_SRC_ROOT=$(cd "${LPVM_DIR}/../.." && pwd)
 
-# shellcheck source=../../../scripts/lib/target-kernel.sh
+# shellcheck source-path=SCRIPTDIR source=../../../scripts/lib/target-kernel.sh
 source "${LPVM_SRC_ROOT}/scripts/lib/target-kernel.sh"
 
 # Drivers every initramfs carries, so any test can ask lpvm_boot for a
@@ -308,6 +308,7 @@ lpvm_boot() {
 	if ((net)); then
 		# e1000 is one module with no dependencies (virtio-net needs four
 		# more); no option ROM: the kernel is booted directly, not by PXE.
+		# shellcheck disable=SC2054 # commas belong to qemu option values
 		args+=(-netdev user,id=n0 -device e1000,netdev=n0,romfile=)
 		cmdline+=" lpvm.net=1"
 	else
@@ -346,9 +347,11 @@ lpvm_extract_dmesg() {
 	tr -d '\r' <"$1" | sed -n '/^LPVM-DMESG-BEGIN$/,/^LPVM-DMESG-END$/p' | sed '1d;$d'
 }
 
-# Lines the guest script printed (the console without the kernel log).
+# Lines the guest script printed: from init's LPVM-GUEST-BEGIN to the
+# kernel log dump (or to the end when the guest never got that far). Serial
+# noise from the firmware can share the marker's line, hence no ^ there.
 lpvm_guest_output() {
-	tr -d '\r' <"$1" | sed '/^LPVM-DMESG-BEGIN$/,/^LPVM-DMESG-END$/d' | lpvm_strip_escapes
+	tr -d '\r' <"$1" | sed -n '/LPVM-GUEST-BEGIN$/,/^LPVM-DMESG-BEGIN$/p' | sed '1d;/^LPVM-DMESG-BEGIN$/d'
 }
 
 # Print where the artifacts are, the end of what the guest printed and the
@@ -357,10 +360,17 @@ lpvm_report_failure() {
 	local log=$1 lines=${2:-60}
 	{
 		printf '\nlpvm: FAILED; artifacts in %s\n' "${LPVM_WORK:-?}"
-		printf 'lpvm: console log %s, last %s lines without the kernel log:\n' "${log}" "${lines}"
-		lpvm_guest_output "${log}" 2>/dev/null | tail -n "${lines}"
-		printf 'lpvm: kernel log %s, last 25 lines:\n' "${log%.log}-dmesg.log"
-		lpvm_extract_dmesg "${log}" 2>/dev/null | tail -n 25
+		if tr -d '\r' <"${log}" 2>/dev/null | grep -a 'LPVM-GUEST-BEGIN$' >/dev/null; then
+			printf 'lpvm: console log %s, guest output (last %s lines):\n' "${log}" "${lines}"
+			lpvm_guest_output "${log}" | tail -n "${lines}"
+			printf 'lpvm: kernel log %s, last 25 lines:\n' "${log%.log}-dmesg.log"
+			lpvm_extract_dmesg "${log}" | tail -n 25
+		else
+			printf 'lpvm: the guest script never started; console log %s, last %s lines:\n' \
+				"${log}" "${lines}"
+			tr -d '\r' <"${log}" 2>/dev/null | lpvm_strip_escapes | tail -n "${lines}"
+		fi
+		printf 'lpvm: result line: %s\n' "$(grep -a 'LPVM-RESULT=' "${log}" 2>/dev/null | tr -d '\r' || echo none)"
 	} >&2
 }
 
@@ -436,6 +446,10 @@ lpvm_run() {
 	if ((rc != 0)); then
 		lpvm_report_failure "${log}"
 		return "${rc}"
+	fi
+	# For demos: show what the guest printed even when all went well.
+	if [[ "${LPVM_SHOW_OUTPUT:-0}" == 1 ]]; then
+		lpvm_guest_output "${log}" >&2
 	fi
 	lpvm_log "PASS (console log ${log})"
 }

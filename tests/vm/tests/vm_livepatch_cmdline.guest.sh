@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest side of vm_livepatch_cmdline (runs as PID 1's child in the VM).
 set -eu
+# shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
 
 marker=fleetpatch_lp=1

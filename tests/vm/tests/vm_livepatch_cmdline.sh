@@ -4,7 +4,7 @@
 # unload it, and find no crash in the kernel log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/lpvm.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/lpvm.sh
 source "${here}/../lib/lpvm.sh"
 
 # What must be on the console besides the guest script's own checks: the

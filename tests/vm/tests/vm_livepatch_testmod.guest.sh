@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest side of vm_livepatch_testmod.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
 
 # Print /proc/lp_testmod with a label; fail unless both functions show $2.

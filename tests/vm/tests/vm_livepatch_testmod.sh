@@ -4,7 +4,7 @@
 # target module is loaded after the patch; callbacks run; disabling restores.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/lpvm.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/lpvm.sh
 source "${here}/../lib/lpvm.sh"
 
 check_transcript() {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest side of vm_rig_disk_state; lpvm.phase says which boot this is.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
 
 dir=/var/lib/patchd

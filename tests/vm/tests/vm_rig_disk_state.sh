@@ -4,7 +4,7 @@
 # the second reads, and the host reads both back out of the image.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/lpvm.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/lpvm.sh
 source "${here}/../lib/lpvm.sh"
 
 main() {

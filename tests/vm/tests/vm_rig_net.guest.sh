@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest side of vm_rig_net.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
 
 port=$(lpvm_param port)
@@ -12,6 +13,14 @@ ifconfig eth0 | grep 10.0.2.15 >/dev/null || lpvm_die "eth0 has no 10.0.2.15"
 lpvm_loop_until 20 "wget -q -O /tmp/hello.txt http://10.0.2.2:$port/hello.txt" ||
 	lpvm_die "cannot fetch http://10.0.2.2:$port/hello.txt"
 echo "fetched: $(cat /tmp/hello.txt)"
+
+# The RTC starts from the host's clock; TCG is slow but the guest clock
+# follows real time, so a few seconds of boot is all the difference.
+skew=$(($(date +%s) - $(lpvm_param hostnow 0)))
+echo "clock skew: ${skew}s"
+if [ "$skew" -lt -5 ] || [ "$skew" -gt 300 ]; then
+	lpvm_die "guest clock is off by ${skew}s"
+fi
 
 cd /tmp
 /usr/local/bin/sha256sum --version | head -n 1

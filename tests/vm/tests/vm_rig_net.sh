@@ -2,10 +2,10 @@
 # The rig's network and program staging: a dynamically linked host program
 # runs in the guest with its libraries, and the guest fetches a file from a
 # server on the host's loopback through 10.0.2.2 (what patchd will do with
-# the portal).
+# the portal), and the guest clock is the host's (signed answers expire).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/lpvm.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/lpvm.sh
 source "${here}/../lib/lpvm.sh"
 
 httpd_pid=''
@@ -36,7 +36,7 @@ main() {
 	lpvm_add_file "${stage}" "${LPVM_WORK}/hello.sha256" /lpvm/hello.sha256
 	lpvm_set_guest_script "${stage}" "${here}/vm_rig_net.guest.sh"
 	lpvm_initramfs_pack "${stage}" "${initrd}"
-	lpvm_run --net --param "port=${port}" "${initrd}"
+	lpvm_run --net --param "port=${port}" --param "hostnow=$(date +%s)" "${initrd}"
 }
 
 main "$@"
