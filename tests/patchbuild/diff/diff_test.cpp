@@ -338,6 +338,21 @@ int api(struct s *p) { return sum(p, 3) + 1; }
   EXPECT_EQ(StatusOf(r, "api"), ChangeStatus::Same);
 }
 
+TEST_P(DiffTest, ChangedFunctionsGetTheirSourceLineFromDwarf) {
+  std::string patched = kBase;
+  patched.replace(patched.find("clamp(a) + 1"), 12, "clamp(a) + 2");
+  const auto o = CompileC(dir_, "orig", kBase, std::string(GetParam().flags) + " -g");
+  const auto p = CompileC(dir_, "patched", patched, std::string(GetParam().flags) + " -g");
+  auto r = DiffFiles(o, p);
+  ASSERT_TRUE(r) << r.error().message;
+  const FunctionDiff* show = r->FindFunction("show");
+  ASSERT_NE(show, nullptr);
+  ASSERT_TRUE(show->source.has_value());
+  EXPECT_TRUE(show->source->file.ends_with("patched.c")) << show->source->file;
+  EXPECT_EQ(show->source->line, 7u);  // kBase starts with a newline: `int show` is line 7
+  EXPECT_FALSE(r->FindFunction("other")->source.has_value());  // Same: not looked up
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavours, DiffTest, ::testing::Values(testing::kUserFlavour, testing::kKernelFlavour),
                          [](const ::testing::TestParamInfo<Flavour>& info) { return std::string(info.param.name); });
 
