@@ -10,14 +10,21 @@
 
 namespace lp::patchbuild::symbols {
 
+// How the linker computes the value it writes: S + A - P (x86_64 PC32,
+// PLT32) or S + A (64, 32S). Unknown kinds are masked but not resolved.
+enum class RelocKind { kUnknown, kPcRelative, kAbsolute };
+
 // Bytes [offset, offset + size) of the function are written by a
 // relocation against `symbol` (e.g. R_X86_64_PLT32 -> "__fentry__", 4 bytes
-// at offset 1). In the object they hold the addend or zeros; in vmlinux the
-// resolved value. Only these bytes are excused from the comparison.
+// at offset 1). In the object they hold zeros; in vmlinux the resolved
+// value. Only these bytes are excused from the byte comparison; with kind
+// and addend the resolved value can be checked to name the same symbol.
 struct RelocRange {
   std::uint64_t offset = 0;
   std::uint32_t size = 0;
-  std::string symbol;
+  std::string symbol;  // a section symbol's name (".rodata.str1.1") is never in kallsyms
+  RelocKind kind = RelocKind::kUnknown;
+  std::int64_t addend = 0;
 };
 
 struct FunctionCode {

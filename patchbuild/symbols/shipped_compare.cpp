@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "patchbuild/symbols/capstone_handle.hpp"
+#include "patchbuild/symbols/reloc_targets.hpp"
 #include "patchbuild/symbols/text_arch.hpp"
 
 namespace lp::patchbuild::symbols {
@@ -40,6 +41,8 @@ class Comparer {
     }
     return result;
   }
+
+  const TextArch& arch() const { return arch_; }
 
   // Everything between the original's end and the next symbol must be filler.
   std::optional<ShippedMismatch> CheckTail(ByteSpan tail, std::uint64_t address, std::uint64_t at) {
@@ -133,7 +136,8 @@ std::string DescribeMismatch(std::string_view function, const ShippedMismatch& m
 
 Expected<ShippedComparison> CompareWithShipped(const VmlinuxImage& image, std::uint64_t address,
                                                const FunctionCode& original,
-                                               std::optional<std::uint64_t> shipped_extent) {
+                                               std::optional<std::uint64_t> shipped_extent,
+                                               const SymbolTable* table) {
   std::uint64_t size = original.bytes.size();
   if (size == 0) return MakeError(ErrorCode::kInvalidArgument, original.name + ": no code to compare");
   if (shipped_extent && *shipped_extent < size) {
@@ -147,6 +151,10 @@ Expected<ShippedComparison> CompareWithShipped(const VmlinuxImage& image, std::u
   ShippedComparison result = comparer->Run(original, shipped->first(size), address);
   if (result.matches() && shipped_extent) {
     result.mismatch = comparer->CheckTail(shipped->subspan(size), address, size);
+  }
+  if (result.matches() && table) {
+    result.mismatch =
+        CheckRelocationTargets(comparer->arch(), *table, shipped->first(size), address, original);
   }
   return result;
 }

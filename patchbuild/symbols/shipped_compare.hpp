@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "patchbuild/symbols/function_code.hpp"
+#include "patchbuild/symbols/symbol_table.hpp"
 #include "patchbuild/symbols/vmlinux_image.hpp"
 
 namespace lp::patchbuild::symbols {
@@ -38,10 +39,13 @@ std::string DescribeMismatch(std::string_view function, const ShippedMismatch& m
 
 // Compares original with the code at address in image. shipped_extent, when
 // known (next kallsyms address - address), also checks that the shipped
-// function neither ends early nor continues with more than padding.
-// Errors (not mismatches) for an unsupported machine or an unmapped address.
+// function neither ends early nor continues with more than padding. With a
+// table, relocation targets kallsyms can name must agree too (see
+// reloc_targets.hpp). Errors (not mismatches) for an unsupported machine or
+// an unmapped address.
 Expected<ShippedComparison> CompareWithShipped(const VmlinuxImage& image, std::uint64_t address,
                                                const FunctionCode& original,
-                                               std::optional<std::uint64_t> shipped_extent = {});
+                                               std::optional<std::uint64_t> shipped_extent = {},
+                                               const SymbolTable* table = nullptr);
 
 }  // namespace lp::patchbuild::symbols

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "patchbuild/symbols/reloc_targets.hpp"
 #include "patchbuild/symbols/text_arch.hpp"
 
 namespace lp::patchbuild::symbols {
@@ -43,7 +44,36 @@ bool InstanceMatches(const SymbolTable& table, const VmlinuxImage& image, const 
   auto next = table.NextAddressAfter(candidate.object, candidate.address);
   if (next && *next - candidate.address < size) return false;
   auto shipped = image.Read(candidate.address, size);
-  return shipped && CodeMatches(arch, original, ignored, *shipped);
+  return shipped && CodeMatches(arch, original, ignored, *shipped) &&
+         !CheckRelocationTargets(arch, table, *shipped, candidate.address, original);
+}
+
+// True when the text symbol right before or after candidate (kallsyms is
+// address-sorted for vmlinux) is one of the object's other functions.
+bool HasNeighbourFrom(const SymbolTable& table, const Symbol& candidate,
+                      const std::vector<std::string>& object_functions) {
+  const auto& symbols = table.symbols();
+  for (std::int64_t step : {-1, 1}) {
+    std::int64_t at = static_cast<std::int64_t>(candidate.index) + step;
+    while (at >= 0 && at < static_cast<std::int64_t>(symbols.size()) && !symbols[at].IsText()) at += step;
+    if (at < 0 || at >= static_cast<std::int64_t>(symbols.size())) continue;
+    const Symbol& neighbour = symbols[at];
+    if (neighbour.object != candidate.object || neighbour.name == candidate.name) continue;
+    for (const std::string& name : object_functions) {
+      if (name == neighbour.name) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<const Symbol*> TieBreakByNeighbours(const SymbolTable& table,
+                                                const std::vector<const Symbol*>& matches,
+                                                const std::vector<std::string>& object_functions) {
+  std::vector<const Symbol*> kept;
+  for (const Symbol* match : matches) {
+    if (HasNeighbourFrom(table, *match, object_functions)) kept.push_back(match);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -67,7 +97,8 @@ Expected<std::uint32_t> ComputeSympos(const SymbolTable& table, std::string_view
 }
 
 Expected<std::uint64_t> FindMatchingInstance(const SymbolTable& table, const VmlinuxImage& image,
-                                             std::string_view name, const FunctionCode& original) {
+                                             std::string_view name, const FunctionCode& original,
+                                             const std::vector<std::string>& object_functions) {
   const TextArch* arch = FindTextArch(image.machine());
   if (!arch) return MakeError(ErrorCode::kUnsupported, "no code matcher for this vmlinux machine");
   if (original.bytes.empty()) {
@@ -88,11 +119,15 @@ Expected<std::uint64_t> FindMatchingInstance(const SymbolTable& table, const Vml
                      "none of the " + std::to_string(functions) + " functions " + what +
                          " matches the rebuilt original (wrong tree, config or compiler?)");
   }
+  if (matches.size() > 1 && !object_functions.empty()) {
+    auto kept = TieBreakByNeighbours(table, matches, object_functions);
+    if (kept.size() == 1) return kept.front()->address;
+  }
   if (matches.size() > 1) {
     return MakeError(ErrorCode::kConflict,
                      std::to_string(matches.size()) + " of the functions " + what +
-                         " match the rebuilt original identically; refusing to guess (the -dbg "
-                         "vmlinux's file symbols would tell them apart)");
+                          " match the rebuilt original identically and their neighbours do not tell "
+                         "them apart; refusing to guess (the -dbg vmlinux's file symbols would)");
   }
   return matches.front()->address;
 }

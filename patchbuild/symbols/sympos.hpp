@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 #include "patchbuild/symbols/function_code.hpp"
@@ -24,11 +26,19 @@ Expected<std::uint32_t> ComputeSympos(const SymbolTable& table, std::string_view
                                       std::string_view name, std::uint64_t candidate_address);
 
 // The address of the vmlinux function called name whose code equals the
-// rebuilt original (relocation-filled bytes and the ftrace site excused).
-// With kallsyms alone this is how a static function that several files
-// define (type_show: 17 of them) is told apart. Never guesses: an error
-// when no instance matches, or when several match identically.
+// rebuilt original (relocation-filled bytes and the ftrace site excused,
+// relocation targets that kallsyms can name checked). With kallsyms alone
+// this is how a static function that several files define (type_show: 17
+// of them) is told apart.
+//
+// Identical copies remain: a static inline from a header that two files
+// emit out of line (pfn_swap_entry_to_page in fs/proc/task_mmu.c and
+// mm/...). For those, object_functions (the other functions the same
+// object defines) breaks the tie: the linker keeps one object's .text
+// together, so the right copy has a neighbour in kallsyms from that list.
+// Never guesses: an error when no instance matches, or when several still do.
 Expected<std::uint64_t> FindMatchingInstance(const SymbolTable& table, const VmlinuxImage& image,
-                                             std::string_view name, const FunctionCode& original);
+                                             std::string_view name, const FunctionCode& original,
+                                             const std::vector<std::string>& object_functions = {});
 
 }  // namespace lp::patchbuild::symbols

@@ -40,6 +40,9 @@ class TextArch {
   // 5-byte NOP it becomes when the build or boot turns tracing off.
   virtual bool IsFtraceSiteForm(std::span<const std::uint8_t> shipped) const = 0;
 
+  // True when the site still is the call (so its relocation has a target).
+  virtual bool IsFtraceCall(std::span<const std::uint8_t> shipped) const = 0;
+
   // Filler the linker and assembler put between functions (int3, nops).
   virtual bool IsPadding(const cs_insn& insn) const = 0;
 };

@@ -30,6 +30,10 @@ class X86_64 final : public TextArch {
     return shipped[0] == kCallOpcode || std::equal(kNop5.begin(), kNop5.end(), shipped.begin());
   }
 
+  bool IsFtraceCall(std::span<const std::uint8_t> shipped) const override {
+    return shipped.size() == kCallSize && shipped[0] == kCallOpcode;
+  }
+
   bool IsPadding(const cs_insn& insn) const override {
     return insn.id == X86_INS_NOP || insn.id == X86_INS_INT3;
   }
