@@ -1,0 +1,139 @@
+#include "patchbuild/build/kernel_tree.hpp"
+
+#include <cstdlib>
+
+#include "common/file_util.hpp"
+#include "patchbuild/build/patch_overlay.hpp"
+#include "patchbuild/build/tree_steps.hpp"
+
+namespace lp::patchbuild::tree {
+namespace fs = std::filesystem;
+namespace {
+
+// Bumped when the layout or the preparation steps change, so old caches are
+// not mistaken for new ones.
+constexpr const char* kTreeFormat = "fleetpatch-tree 1";
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+fs::path StampPath(const fs::path& dir) { return dir / "prepared"; }
+
+Expected<std::string> CacheKey(const fs::path& source, const Target& target) {
+  auto identity = SourceIdentity(source);
+  if (!identity) return identity.error();
+  auto config = ReadFile(target.config);
+  if (!config) return config.error();
+  auto variables = ReadFile(target.kernelvariables);
+  if (!variables) return variables.error();
+  std::string material = std::string(kTreeFormat) + "\n" + *identity + "\n" + Sha256Hex(*config) +
+                         "\n" + Sha256Hex(*variables);
+  return Sha256Hex(material).substr(0, 16);
+}
+
+Expected<KernelVersion> SourceVersion(const fs::path& tree_makefile, const TreeOptions& options) {
+  auto version = ReadMakefileVersion(tree_makefile);
+  if (!version) return version.error().WithContext("source tree version");
+  std::error_code ec;
+  version->debian = !options.source_debian_version.empty() ? options.source_debian_version
+                    : fs::is_regular_file(options.source, ec) ? OwningPackageVersion(fs::absolute(options.source))
+                                                              : "";
+  return version;
+}
+
+Status WriteStamp(const PreparedTree& t) {
+  std::string text = std::string(kTreeFormat) + "\nrelease " + t.target.release + "\nsource_version " +
+                     t.source_version.Describe() + "\n";
+  return WriteFileAtomic(StampPath(t.dir), text);
+}
+
+// Unpack, configure and prepare into t.source_dir (which does not exist yet).
+Status Prepare(PreparedTree& t, const TreeOptions& options) {
+  StageClock clock(t.times);
+  std::error_code ec;
+  if (fs::is_directory(options.source, ec)) {
+    // Refuse a wrong directory before spending time copying it.
+    auto version = SourceVersion(options.source / "Makefile", options);
+    if (!version) return version.error();
+    LP_TRY(CheckSameVersion(*version, t.target.version, t.target.release));
+  }
+  LP_TRY(MaterializeSource(options.source, t.source_dir));
+  clock.Lap("unpack");
+  auto version = SourceVersion(t.source_dir / "Makefile", options);
+  if (!version) return version.error();
+  t.source_version = *version;
+  LP_TRY(CheckSameVersion(t.source_version, t.target.version, t.target.release));
+  LP_TRY(ConfigureTree(t.source_dir, t.target, t.MakeArgv({"olddefconfig"})));
+  clock.Lap("configure");
+  CommandSpec prepare = BuildCommand(t.MakeArgv({"prepare"}));
+  auto made = RunChecked(prepare, "make prepare in " + t.source_dir.string());
+  if (!made) return made.error();
+  clock.Lap("make-prepare");
+  return WriteStamp(t);
+}
+
+Status RemoveTree(const fs::path& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "removing stale tree " + dir.string() + ": " + ec.message());
+  return Ok();
+}
+
+}  // namespace
+
+std::vector<std::string> PreparedTree::MakeArgv(const std::vector<std::string>& goals) const {
+  std::vector<std::string> argv = {"make", "-C", source_dir.string(), "-j" + std::to_string(jobs),
+                                   std::string("KCFLAGS=") + kExtraCflags};
+  argv.insert(argv.end(), goals.begin(), goals.end());
+  return argv;
+}
+
+fs::path DefaultCacheDir() {
+  if (auto dir = Env("FLEETPATCH_CACHE_DIR"); !dir.empty()) return dir;
+  if (auto xdg = Env("XDG_CACHE_HOME"); !xdg.empty()) return fs::path(xdg) / "fleetpatch" / "trees";
+  std::string home = Env("HOME");
+  return fs::path(home.empty() ? "/tmp" : home) / ".cache" / "fleetpatch" / "trees";
+}
+
+Expected<PreparedTree> PrepareTree(const TreeOptions& options) {
+  auto target = ResolveTarget(options.target, options.roots);
+  if (!target) return target.error();
+  auto key = CacheKey(options.source, *target);
+  if (!key) return key.error().WithContext("kernel source");
+  PreparedTree t;
+  t.target = *target;
+  t.jobs = options.jobs > 0 ? options.jobs : 1;
+  fs::path cache = options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
+  t.dir = fs::absolute(cache / (t.target.release + "-" + *key));
+  t.source_dir = t.dir / "linux";
+  LP_TRY(MakeDirs(t.dir));
+  auto lock = FileLock::Acquire(t.dir / "lock");
+  if (!lock) return lock.error();
+  t.lock = std::move(*lock);
+
+  std::error_code ec;
+  if (fs::exists(StampPath(t.dir), ec)) {
+    auto recovered = RecoverInterruptedOverlay(t.source_dir, t.OverlayDir());
+    if (!recovered) return recovered.error();
+    auto version = SourceVersion(t.source_dir / "Makefile", options);
+    if (!version) return version.error();
+    t.source_version = *version;
+    LP_TRY(CheckSameVersion(t.source_version, t.target.version, t.target.release));
+    t.reused = true;
+    return t;
+  }
+  // No stamp: never prepared, or a preparation that died half-way. Start over.
+  LP_TRY(RemoveTree(t.source_dir));
+  LP_TRY(RemoveTree(t.OverlayDir()));
+  if (auto st = Prepare(t, options); !st) {
+    // A tree that failed a check (wrong version, drifted config) is useless; do
+    // not leave 1.3 GB of it behind.
+    (void)RemoveTree(t.source_dir);
+    return st.error().WithContext("preparing " + t.target.release + " tree in " + t.dir.string());
+  }
+  return t;
+}
+
+}  // namespace lp::patchbuild::tree

@@ -1,0 +1,144 @@
+#include "patchbuild/build/twin_compile.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/file_util.hpp"
+#include "patchbuild/build/command.hpp"
+#include "patchbuild/build/patch_overlay.hpp"
+#include "patchbuild/build/tree_steps.hpp"
+
+namespace lp::patchbuild::tree {
+namespace fs = std::filesystem;
+namespace {
+
+enum class Side { kOriginal, kPatched };
+
+const char* SideName(Side s) { return s == Side::kOriginal ? "original" : "patched"; }
+
+fs::path CmdRecord(const fs::path& object) {
+  return object.parent_path() / ("." + object.filename().string() + ".cmd");
+}
+
+fs::path OutPath(const fs::path& out_dir, const fs::path& object, Side side) {
+  std::string name = object.stem().string() + (side == Side::kOriginal ? ".orig.o" : ".patched.o");
+  return out_dir / object.parent_path() / name;
+}
+
+// Builds all units of one side with one make invocation.
+Status Build(const PreparedTree& tree, const std::vector<TranslationUnit>& units, Side side,
+             const fs::path& out_dir) {
+  std::vector<std::string> goals;
+  for (const auto& u : units) goals.push_back(u.object.string());
+  CommandSpec spec = BuildCommand(tree.MakeArgv(goals));
+  auto result = RunCommand(spec);
+  if (!result) return result.error().WithContext("running make");
+  fs::path log = out_dir / (side == Side::kOriginal ? "make-orig.log" : "make-patched.log");
+  LP_TRY(WriteFileAtomic(log, DescribeArgv(spec.argv) + "\n" + result->output));
+  if (result->ok()) return Ok();
+  std::string why = FirstBuildError(result->output);
+  std::string files;
+  for (const auto& u : units) files += (files.empty() ? "" : ", ") + u.source.string();
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string("compiling the ") + SideName(side) + " " + files + " failed: " +
+                       (why.empty() ? OutputTail(result->output, 5) : why) + " (log: " + log.string() + ")");
+}
+
+Status CopyOut(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "copying " + from.string() + " to " + to.string() + ": " + ec.message());
+  return Ok();
+}
+
+// Copies each unit's object out and checks kbuild really used our flags.
+Status CollectSide(const PreparedTree& tree, const std::vector<TranslationUnit>& units, Side side,
+                   const fs::path& out_dir, std::vector<ObjectPair>& pairs) {
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const auto& u = units[i];
+    LP_TRY(CopyOut(tree.source_dir / u.object, OutPath(out_dir, u.object, side)));
+    auto cmd = ReadObjectCmd(tree.source_dir, u.object);
+    if (!cmd) return cmd.error();
+    if (cmd->command.find(kExtraCflags) == std::string::npos)
+      return MakeError(ErrorCode::kInternal, u.object.string() + " was not compiled with " + kExtraCflags);
+    ObjectPair& p = pairs[i];
+    p.unit = u;
+    p.in_module = cmd->is_module;
+    p.object_name = cmd->is_module ? cmd->modname : "vmlinux";
+    p.compile_command = cmd->command;
+    (side == Side::kOriginal ? p.original : p.patched) = OutPath(out_dir, u.object, side);
+  }
+  return Ok();
+}
+
+Status RemoveObjects(const PreparedTree& tree, const std::vector<TranslationUnit>& units) {
+  for (const auto& u : units) {
+    std::error_code ec;
+    fs::remove(tree.source_dir / u.object, ec);
+    if (ec) return MakeError(ErrorCode::kIo, "removing " + u.object.string() + ": " + ec.message());
+  }
+  return Ok();
+}
+
+Expected<std::vector<TranslationUnit>> UnitsToBuild(const PreparedTree& tree, const PatchSet& patch,
+                                                    const CompileOptions& options) {
+  auto units = FindTouchedUnits(tree.source_dir, patch);
+  if (!units) return units.error();
+  for (const auto& extra : options.extra_units)
+    if (std::find(units->begin(), units->end(), extra) == units->end()) units->push_back(extra);
+  return units;
+}
+
+}  // namespace
+
+std::string FirstBuildError(const std::string& make_output) {
+  std::istringstream in(make_output);
+  std::string fallback;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(": error: ") != std::string::npos || line.find(": fatal error: ") != std::string::npos)
+      return line;
+    if (fallback.empty() && line.find("No rule to make target") != std::string::npos)
+      fallback = line + " (is the file built with the target's config?)";
+  }
+  return fallback;
+}
+
+Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSet& patch,
+                                     const fs::path& out_dir, const CompileOptions& options) {
+  CompileResult result;
+  StageClock clock(result.times);
+  LP_TRY(MakeDirs(out_dir));
+  auto recovered = RecoverInterruptedOverlay(tree.source_dir, tree.OverlayDir());
+  if (!recovered) return recovered.error();
+  auto units = UnitsToBuild(tree, patch, options);
+  if (!units) return units.error();
+  clock.Lap("find-units");
+  LP_TRY(CheckPatchApplies(tree.source_dir, patch, tree.OverlayDir()));
+  clock.Lap("patch-check");
+
+  result.pairs.resize(units->size());
+  LP_TRY(Build(tree, *units, Side::kOriginal, out_dir));
+  LP_TRY(CollectSide(tree, *units, Side::kOriginal, out_dir, result.pairs));
+  clock.Lap("compile-orig");
+
+  std::vector<fs::path> preserve;
+  for (const auto& u : *units) {
+    preserve.push_back(u.object);
+    preserve.push_back(CmdRecord(u.object));
+  }
+  auto overlay = PatchOverlay::Apply(tree.source_dir, tree.OverlayDir(), patch, preserve);
+  if (!overlay) return overlay.error();
+  // Force the rebuild: the patched sources are newer anyway, but a header
+  // patch with a restored-looking mtime must not let make skip a unit.
+  LP_TRY(RemoveObjects(tree, *units));
+  clock.Lap("patch-apply");
+  LP_TRY(Build(tree, *units, Side::kPatched, out_dir));
+  LP_TRY(CollectSide(tree, *units, Side::kPatched, out_dir, result.pairs));
+  clock.Lap("compile-patched");
+  LP_TRY(overlay->Restore());
+  clock.Lap("restore");
+  return result;
+}
+
+}  // namespace lp::patchbuild::tree
