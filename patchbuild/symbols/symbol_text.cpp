@@ -1,6 +1,7 @@
 #include "patchbuild/symbols/symbol_text.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <string>
 
 namespace lp::patchbuild::symbols {
@@ -86,6 +87,23 @@ Expected<SymbolTable> ParseLines(const LineSource& source, std::string_view text
 
 Expected<SymbolTable> ParseKallsymsFile(std::string_view text) {
   return ParseLines(LineSource{"kallsyms", true}, text);
+}
+
+std::string FormatKallsyms(const SymbolTable& table) {
+  std::string out;
+  out.reserve(table.size() * 40);
+  char address[20];
+  for (const Symbol& symbol : table.symbols()) {
+    std::snprintf(address, sizeof(address), "%016llx ",
+                  static_cast<unsigned long long>(symbol.address));
+    out += address;
+    out += symbol.type;
+    out += ' ';
+    out += symbol.name;
+    if (symbol.object != kVmlinux) out += "\t[" + symbol.object + "]";
+    out += '\n';
+  }
+  return out;
 }
 
 Expected<SymbolTable> ParseSystemMap(std::string_view text) {

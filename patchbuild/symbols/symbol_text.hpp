@@ -3,6 +3,7 @@
 // output (`--system-map`, e.g. from the linux-image-R-dbg package).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/error.hpp"
@@ -21,5 +22,10 @@ Expected<SymbolTable> ParseKallsymsFile(std::string_view text);
 // is reported as such. A System.map also lists a few symbols kallsyms drops
 // (absolute __crc_*, for one), which never share a name with a function.
 Expected<SymbolTable> ParseSystemMap(std::string_view text);
+
+// The table in /proc/kallsyms format (what ParseKallsymsFile reads back):
+// lets a kallsyms decoded from a vmlinuz be saved as a --kallsyms file, or
+// diffed against a dump from a device booted with nokaslr.
+std::string FormatKallsyms(const SymbolTable& table);
 
 }  // namespace lp::patchbuild::symbols

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "patchbuild/symbols/reloc_targets.hpp"
+#include "patchbuild/symbols/shipped_compare.hpp"
 #include "patchbuild/symbols/text_arch.hpp"
 
 namespace lp::patchbuild::symbols {
@@ -76,6 +77,22 @@ std::vector<const Symbol*> TieBreakByNeighbours(const SymbolTable& table,
   return kept;
 }
 
+// With a single candidate the first differing instruction says more than
+// "no match": e.g. "show_console_dev+0x1d: instructions differ: ...".
+Error NoMatchError(const SymbolTable& table, const VmlinuxImage& image, const FunctionCode& original,
+                   const std::string& what, std::size_t functions) {
+  std::string message = "none of the " + std::to_string(functions) + " functions " + what +
+                        " matches the rebuilt original (wrong tree, config or compiler?)";
+  auto only = table.FindInObject(kVmlinux, original.name);
+  if (functions == 1 && only.size() == 1) {
+    auto compared = CompareWithShipped(image, only.front()->address, original, {}, &table);
+    if (compared && compared->mismatch) {
+      message += ": " + DescribeMismatch(original.name, *compared->mismatch);
+    }
+  }
+  return MakeError(ErrorCode::kVerification, message);
+}
+
 }  // namespace
 
 Expected<std::uint32_t> ComputeSympos(const SymbolTable& table, std::string_view object,
@@ -114,11 +131,7 @@ Expected<std::uint64_t> FindMatchingInstance(const SymbolTable& table, const Vml
   }
   std::string what = Quoted(kVmlinux, name);
   if (functions == 0) return MakeError(ErrorCode::kNotFound, "no function " + what);
-  if (matches.empty()) {
-    return MakeError(ErrorCode::kVerification,
-                     "none of the " + std::to_string(functions) + " functions " + what +
-                         " matches the rebuilt original (wrong tree, config or compiler?)");
-  }
+  if (matches.empty()) return NoMatchError(table, image, original, what, functions);
   if (matches.size() > 1 && !object_functions.empty()) {
     auto kept = TieBreakByNeighbours(table, matches, object_functions);
     if (kept.size() == 1) return kept.front()->address;

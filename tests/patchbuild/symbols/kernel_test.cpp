@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "patchbuild/symbols/shipped_compare.hpp"
+#include "patchbuild/symbols/symbol_text.hpp"
 #include "patchbuild/symbols/sympos.hpp"
 #include "tests/patchbuild/symbols/kernel_fixture.hpp"
 
@@ -87,6 +88,17 @@ TEST(KernelKallsyms, FtraceCallTargetsDecodedFentry) {
   std::memcpy(&rel, entry->data() + 1, 4);
   EXPECT_EQ(show.address + 5 + static_cast<std::uint64_t>(static_cast<std::int64_t>(rel)),
             Unique(kernel, "__fentry__").address);
+}
+
+TEST(KernelKallsyms, SavesAsAKallsymsFileAndReadsBack) {
+  LP_REQUIRE_TARGET_KERNEL(kernel);
+  auto reread = ParseKallsymsFile(FormatKallsyms(kernel.table));
+  ASSERT_TRUE(reread) << reread.error().message;
+  ASSERT_EQ(reread->size(), kernel.table.size());
+  for (std::size_t i = 0; i < reread->size(); i += 97) {
+    EXPECT_EQ(reread->symbols()[i].name, kernel.table.symbols()[i].name);
+    EXPECT_EQ(reread->symbols()[i].address, kernel.table.symbols()[i].address);
+  }
 }
 
 TEST(KernelSympos, DuplicatesCountAsLivepatchCounts) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/file_util.hpp"
 #include "patchbuild/symbols/symbol_text.hpp"
 #include "patchbuild/symbols/sympos.hpp"
 
@@ -32,6 +33,24 @@ TEST(ParseKallsymsFile, ReadsVmlinuxAndModuleLines) {
   EXPECT_EQ(module_show.type, 'T');
   EXPECT_EQ(*ComputeSympos(*table, "vmlinux", "c_start", 0xffffffff81410760), 2u);
   EXPECT_EQ(*ComputeSympos(*table, "testmod", "c_start", 0xffffffffc0a01000), 0u);
+}
+
+TEST(ParseKallsymsFile, FormatRoundTrips) {
+  auto table = ParseKallsymsFile(kKallsymsDump);
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_EQ(FormatKallsyms(*table), kKallsymsDump);
+}
+
+// The format as this machine's kernel really writes it (whatever kernel the
+// host runs: the format, not the content, is under test). Module, [bpf] and
+// [__builtin__ftrace] lines included.
+TEST(ParseKallsymsFile, ReadsThisMachinesProcKallsyms) {
+  auto text = ReadFile("/proc/kallsyms");
+  if (!text || text->empty()) GTEST_SKIP() << "no readable /proc/kallsyms";
+  auto table = ParseKallsymsFile(*text);
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_GT(table->size(), 1000u);
+  EXPECT_EQ(table->symbols().front().object, "vmlinux");
 }
 
 TEST(ParseKallsymsFile, AcceptsCrLfAndBlankLines) {
