@@ -1,10 +1,12 @@
 // patchbuild_symbols_bench VMLINUX [OBJECT.o ...]
+// patchbuild_symbols_bench VMLINUX --kallsyms DUMP
 //
 // Times the kallsyms decode of an extracted vmlinux and prints what the
 // table holds (count, duplicate names). With objects rebuilt from the
 // target's tree (e.g. fs/proc/*.o of a prepared linux-source-6.1), matches
 // each of their functions against the shipped code: sympos picked by code,
-// then the instruction-by-instruction proof.
+// then the instruction-by-instruction proof. With --kallsyms, compares the
+// decode with /proc/kallsyms of the same kernel booted with nokaslr.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "common/file_util.hpp"
 #include "patchbuild/symbols/kallsyms_decode.hpp"
 #include "patchbuild/symbols/shipped_compare.hpp"
+#include "patchbuild/symbols/symbol_text.hpp"
 #include "patchbuild/symbols/sympos.hpp"
 #include "tests/patchbuild/symbols/object_functions.hpp"
 
@@ -75,6 +78,30 @@ void MatchFunction(const sym::SymbolTable& table, const sym::VmlinuxImage& image
                      : result.error().message.c_str());
 }
 
+// Line by line over the vmlinux part of the dump (modules, bpf and ftrace
+// trampolines follow it there).
+int CompareWithDump(const sym::SymbolTable& decoded, const char* path) {
+  auto text = lp::ReadFile(path);
+  if (!text) return std::fprintf(stderr, "%s\n", text.error().message.c_str()), 1;
+  auto dump = sym::ParseKallsymsFile(*text);
+  if (!dump) return std::fprintf(stderr, "%s\n", dump.error().message.c_str()), 1;
+  std::size_t vmlinux = 0, differ = 0;
+  for (const sym::Symbol& s : dump->symbols()) {
+    if (s.object != sym::kVmlinux) continue;
+    const sym::Symbol* mine = vmlinux < decoded.size() ? &decoded.symbols()[vmlinux] : nullptr;
+    if (!mine || mine->name != s.name || mine->address != s.address || mine->type != s.type) {
+      if (++differ <= 5) {
+        std::printf("differs at %zu: dump %016llx %c %s\n", vmlinux,
+                    static_cast<unsigned long long>(s.address), s.type, s.name.c_str());
+      }
+    }
+    ++vmlinux;
+  }
+  std::printf("dump: %zu vmlinux lines (+%zu module/bpf/ftrace lines); decoded: %zu; differing lines: %zu\n",
+              vmlinux, dump->size() - vmlinux, decoded.size(), differ);
+  return differ == 0 && vmlinux == decoded.size() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +125,7 @@ int main(int argc, char** argv) {
   std::printf("kallsyms decode (locate + expand %zu symbols): min %.3f s, median %.3f s over 5 runs\n",
               table->size(), runs.front(), runs[2]);
   PrintTableFacts(*table);
+  if (argc == 4 && std::string(argv[2]) == "--kallsyms") return CompareWithDump(*table, argv[3]);
   Totals totals;
   for (int i = 2; i < argc; ++i) {
     auto functions = lp::patchbuild::symbols::testing::ReadObjectFunctions(argv[i]);
