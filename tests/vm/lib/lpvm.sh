@@ -124,6 +124,8 @@ lpvm_initramfs_new() {
 	printf '127.0.0.1 localhost\n10.0.2.2 lpvm-host\n10.0.2.15 lpvm\n' >"${stage}/etc/hosts"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"${stage}/etc/passwd"
 	printf 'root:x:0:\n' >"${stage}/etc/group"
+	# A device identity for programs that read one (fixed per initramfs).
+	tr -d '-' </proc/sys/kernel/random/uuid >"${stage}/etc/machine-id"
 	lpvm_add_kmod "${stage}" "${LPVM_NET_KMODS[@]}" "${LPVM_DISK_KMODS[@]}"
 }
 

@@ -35,6 +35,8 @@ done
 symbols=$(nm "${work}/kmod/testmod/lp_testmod.ko")
 grep -E '^[0-9a-f]+ t lp_testmod_static_fn$' <<<"${symbols}" >/dev/null ||
 	fail "lp_testmod.ko has no local symbol lp_testmod_static_fn"
+grep -E '^[0-9a-f]+ t lp_testmod_show$' <<<"${symbols}" >/dev/null ||
+	fail "lp_testmod.ko has no local symbol lp_testmod_show"
 grep -E '^[0-9a-f]+ T lp_testmod_global_fn$' <<<"${symbols}" >/dev/null ||
 	fail "lp_testmod.ko has no global symbol lp_testmod_global_fn"
 printf 'kmod_build: PASS (%s)\n' "${kdir}"

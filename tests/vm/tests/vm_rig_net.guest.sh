@@ -4,6 +4,14 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
 
+for m in virtio virtio_ring 9pnet 9pnet_virtio; do
+	[ -d "/sys/module/$m" ] || lpvm_die "module $m was not loaded at boot"
+done
+[ ! -d /sys/module/dummy ] || lpvm_die "dummy loaded without being asked"
+lpvm_kmod_load dummy
+[ -d /sys/module/dummy ] || lpvm_die "lpvm_kmod_load dummy did not load it"
+lpvm_kmod_load af_packet || lpvm_die "loading a built-in module failed"
+
 port=$(lpvm_param port)
 [ -n "$port" ] || lpvm_die "no lpvm.port on the kernel command line"
 ifconfig eth0 | grep 10.0.2.15 >/dev/null || lpvm_die "eth0 has no 10.0.2.15"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The rig's network and program staging: a dynamically linked host program
+# The rig's network, module and program staging: a dynamically linked host program
 # runs in the guest with its libraries, and the guest fetches a file from a
 # server on the host's loopback through 10.0.2.2 (what patchd will do with
 # the portal), and the guest clock is the host's (signed answers expire).
@@ -34,6 +34,12 @@ main() {
 	lpvm_add_program "${stage}" /usr/bin/sha256sum /usr/local/bin/sha256sum
 	(cd "${www}" && sha256sum hello.txt) >"${LPVM_WORK}/hello.sha256"
 	lpvm_add_file "${stage}" "${LPVM_WORK}/hello.sha256" /lpvm/hello.sha256
+	# Module staging: one with a dependency chain loaded by init, one left
+	# for the guest script to load.
+	lpvm_add_kmod "${stage}" --load 9pnet_virtio
+	lpvm_add_kmod "${stage}" dummy
+	# Built in: staged as nothing, loading it is a no-op.
+	lpvm_add_kmod "${stage}" af_packet
 	lpvm_set_guest_script "${stage}" "${here}/vm_rig_net.guest.sh"
 	lpvm_initramfs_pack "${stage}" "${initrd}"
 	lpvm_run --net --param "port=${port}" --param "hostnow=$(date +%s)" "${initrd}"
