@@ -66,6 +66,8 @@ Expected<Config> ConfigFromKeys(const std::map<std::string, std::string>& keys) 
       {"long_poll", num(c.long_poll_s)},       {"transition_timeout", num(c.transition_timeout_s)},
       {"http_timeout", num(c.http_timeout_s)}, {"max_blob_bytes", num(c.max_blob_bytes)},
       {"backoff_max", num(c.backoff_max_s)},   {"sysfs_root", ignore},
+      {"fake_release", str(c.fake_release)},   {"fake_arch", str(c.fake_arch)},
+      {"fake_build_id", str(c.fake_build_id)},
       {"procfs_root", ignore},                 {"state_dir", ignore},
   };
   for (const auto& [key, value] : keys) {

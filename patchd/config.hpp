@@ -29,6 +29,8 @@ struct Config {
   std::int64_t http_timeout_s = 30;
   std::int64_t max_blob_bytes = 64ll << 20;
   std::int64_t backoff_max_s = 3600;
+  // Simulation only (kernel = fake:...): pretend to run this kernel.
+  std::string fake_release, fake_arch, fake_build_id;
 };
 
 // Parses `key = value` lines into a map; reports the line of a malformed one.

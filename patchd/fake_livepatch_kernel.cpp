@@ -148,7 +148,13 @@ Expected<PatchState> FakeLivepatchKernel::ReadPatchState(const std::string& name
   auto state = ReadPatchDir(root_ / "kernel" / "livepatch", name);
   if (!state || !state->transition) return state;
   auto it = polls_left_.find(name);
-  int left = it == polls_left_.end() ? 0 : it->second;
+  if (it == polls_left_.end()) {
+    // A new instance (patchd restarted mid-transition): a stuck task is
+    // still stuck, so the script applies again.
+    const FakeScript& script = ScriptFor(name);
+    it = polls_left_.emplace(name, state->enabled ? script.transition_polls : script.disable_polls).first;
+  }
+  int left = it->second;
   if (left < 0) return state;
   if (left > 0) {
     it->second = left - 1;

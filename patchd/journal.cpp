@@ -30,6 +30,20 @@ Expected<StepState> StepStateFromName(const std::string& name) {
   return MakeError(ErrorCode::kParse, "unknown journal state " + name);
 }
 
+Job NewJob(StepState state, std::string action, std::string source, std::string patch_id,
+           std::uint64_t version, std::string sha256, std::string module_name, bool replace) {
+  Job job;
+  job.state = state;
+  job.action = std::move(action);
+  job.source = std::move(source);
+  job.patch_id = std::move(patch_id);
+  job.version = version;
+  job.sha256 = std::move(sha256);
+  job.module_name = std::move(module_name);
+  job.replace = replace;
+  return job;
+}
+
 std::filesystem::path JournalFile(const std::filesystem::path& state_dir) {
   return state_dir / "journal.json";
 }

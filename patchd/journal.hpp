@@ -46,6 +46,11 @@ struct Job {
   int restarts = 0;              // times a restarted daemon resumed this job
 };
 
+// A fresh job starting at `state` (the rest empty).
+Job NewJob(StepState state, std::string action, std::string source, std::string patch_id = "",
+           std::uint64_t version = 0, std::string sha256 = "", std::string module_name = "",
+           bool replace = true);
+
 std::filesystem::path JournalFile(const std::filesystem::path& state_dir);
 
 // No journal file = Idle job.

@@ -1,0 +1,101 @@
+// The persisted, table-driven apply state machine (shape after mender's
+// daemon): Idle -> Poll -> Download -> Verify -> Load -> AwaitTransition ->
+// Commit | Rollback -> Report -> Idle. The job is journaled (atomic write)
+// before each state's work; Recover() resumes a journaled job after a crash,
+// and every state's work is idempotent, so a kill -9 anywhere converges.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/crypto.hpp"
+#include "common/identity.hpp"
+#include "patchd/apply_engine.hpp"
+#include "patchd/checkin_answer.hpp"
+#include "patchd/clock.hpp"
+#include "patchd/config.hpp"
+#include "patchd/device_state.hpp"
+#include "patchd/journal.hpp"
+#include "patchd/livepatch_kernel.hpp"
+#include "patchd/patch_cache.hpp"
+#include "patchd/patch_verify.hpp"
+#include "patchd/portal_api.hpp"
+
+namespace lp::patchd {
+
+enum class Event { kOk, kNothingToDo, kFailed, kStalled, kRevert };
+
+// Where a test may "kill" the machine: right after the journal names a state
+// (before its side effect), or right after the side effect (before the next
+// journal write).
+enum class CrashPoint { kBeforeEffect, kAfterEffect };
+using CrashHook = std::function<bool(StepState, CrashPoint)>;
+
+// Everything the machine works with. References must outlive the Updater;
+// portal may be null (offline use from patchctl: reports are queued).
+struct UpdaterDeps {
+  const Config& config;
+  LivepatchKernel& kernel;
+  Clock& clock;
+  PortalApi* portal;
+  const Ed25519Key& root_key;
+  KernelIdentity identity;
+};
+
+// Returned by Run when a CrashHook stopped the machine.
+inline constexpr const char* kCrashInjected = "crash injected";
+
+class Updater {
+ public:
+  explicit Updater(UpdaterDeps deps);
+
+  // Runs job from job.state until Idle; returns the job as it was when it
+  // reached Idle (result, error, timings). Not thread-safe.
+  Expected<Job> Run(Job job);
+  // Resumes the journaled job, if any (when the journal says idle it only
+  // reloads the device state).
+  Expected<Job> Recover();
+  // Re-reads state.json into state().
+  Status LoadState();
+
+  void set_crash_hook(CrashHook hook) { crash_hook_ = std::move(hook); }
+  // The device state as last saved.
+  const DeviceState& state() const { return state_; }
+  // True when the last Poll failed to talk to the portal (the daemon backs off).
+  bool checkin_failed() const { return checkin_failed_; }
+
+  static StepState Next(StepState from, Event on);
+
+ private:
+  Event Step(Job& job);
+  Event DoPoll(Job& job);
+  Event DoDownload(Job& job);
+  Event DoVerify(Job& job);
+  Event DoLoad(Job& job);
+  Event DoAwaitTransition(Job& job);
+  Event DoCommit(Job& job);
+  Event DoRollback(Job& job);
+  Event DoReport(Job& job);
+
+  // Poll helpers (updater_poll.cpp).
+  Status EnsureEnrolled();
+  Event ChooseOffer(Job& job, const CheckinAnswer& answer);
+  // Verification right before load; refusals fill job.result/error.
+  Event VerifyForLoad(Job& job);
+  void QueueReport(const Job& job);
+  void FlushReports();
+  Status SaveState();
+  void Fail(Job& job, const std::string& result, const std::string& error);
+
+  UpdaterDeps deps_;
+  PatchCache cache_;
+  ApplyEngine engine_;
+  DeviceState state_;
+  std::optional<VerifiedPatch> verified_;
+  CrashHook crash_hook_;
+  bool checkin_failed_ = false;
+};
+
+}  // namespace lp::patchd

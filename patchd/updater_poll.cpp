@@ -1,0 +1,140 @@
+// The Poll state: enroll if needed, check in, verify the answer, pick what to do.
+#include <unistd.h>
+
+#include "patchd/checkin_answer.hpp"
+#include "patchd/kill_switch.hpp"
+#include "patchd/patch_verify.hpp"
+#include "patchd/updater.hpp"
+
+namespace lp::patchd {
+namespace {
+
+std::string WireState(const std::string& state) {
+  if (state == "stalled") return "failed";
+  if (state == "replaced") return "reverted";
+  return state;
+}
+
+std::string LocalHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace
+
+Status Updater::EnsureEnrolled() {
+  if (!state_.credential.empty()) return Ok();
+  if (deps_.config.enroll_token.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "not enrolled and no enroll_token in the config");
+  std::string host = deps_.config.hostname.empty() ? LocalHostname() : deps_.config.hostname;
+  auto enrolled = deps_.portal->Enroll(deps_.config.enroll_token, host, deps_.identity);
+  if (!enrolled) return enrolled.error().WithContext("enroll");
+  state_.device_id = enrolled->device_id;
+  state_.credential = enrolled->credential;
+  state_.group = enrolled->group;
+  return SaveState();
+}
+
+Event Updater::DoPoll(Job& job) {
+  if (!deps_.portal) {
+    Fail(job, "", "no portal configured");
+    return Event::kFailed;
+  }
+  checkin_failed_ = true;  // until the answer is in
+  if (auto st = EnsureEnrolled(); !st) {
+    Fail(job, "", st.error().message);
+    return Event::kFailed;
+  }
+  FlushReports();
+  CheckinRequest request{deps_.identity, {}, state_.last_error,
+                         static_cast<int>(deps_.config.long_poll_s), state_.etag};
+  for (const auto& r : state_.patches)
+    if (r.build_id == deps_.identity.build_id) request.applied.push_back({r.patch_id, r.version, WireState(r.state)});
+  auto response = deps_.portal->CheckIn(state_.credential, request);
+  if (!response) {
+    Fail(job, "", response.error().WithContext("check-in").message);
+    return Event::kFailed;
+  }
+  checkin_failed_ = false;
+  state_.last_checkin = deps_.clock.WallNow();
+  if (response->not_modified) {
+    (void)SaveState();
+    return Event::kNothingToDo;
+  }
+  auto answer = VerifyCheckinAnswer(response->body, deps_.root_key,
+                                    Freshness{state_.device_id, state_.last_issued, deps_.clock.WallNow()});
+  if (!answer) {
+    state_.last_error = answer.error().message;
+    (void)SaveState();
+    Fail(job, "", answer.error().message);
+    return Event::kFailed;
+  }
+  state_.last_issued = answer->issued;
+  state_.etag = response->etag;
+  if (answer->poll_interval_s > 0) state_.poll_interval_s = answer->poll_interval_s;
+  if (auto st = SaveState(); !st) {
+    Fail(job, "", st.error().message);
+    return Event::kFailed;
+  }
+  return ChooseOffer(job, *answer);
+}
+
+Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {
+  for (const auto& action : answer.actions) {
+    if (action.type != "revert") continue;
+    for (const auto& r : state_.Applied(deps_.identity.build_id)) {
+      if (r.patch_id != action.patch_id) continue;
+      job = NewJob(StepState::kPoll, "revert", "portal", r.patch_id, r.version, r.sha256, r.module_name, r.replace);
+      return Event::kRevert;
+    }
+  }
+  if (KillSwitchReason(deps_.config.paths)) return Event::kNothingToDo;
+  const CachedMetadata* best_meta = nullptr;
+  std::optional<Manifest> best;
+  std::vector<CachedMetadata> metas;
+  metas.reserve(answer.patches.size());
+  for (const auto& offer : answer.patches) {
+    metas.push_back({offer.manifest_json, offer.manifest_sig, answer.keys_json, answer.keys_sig});
+    auto m = VerifyMetadata(metas.back(), deps_.root_key, deps_.clock.WallNow());
+    Job refusal = NewJob(StepState::kReport, "apply", "portal");
+    if (!m) {
+      auto unverified = ParseManifest(offer.manifest_json);
+      refusal.patch_id = unverified ? unverified->patch_id : "";
+      refusal.version = unverified ? unverified->version : 0;
+      Fail(refusal, "refused", m.error().message);
+      QueueReport(refusal);  // not recorded: an unverified id must not block the real patch
+      continue;
+    }
+    if (state_.Find(m->patch_id, m->version)) continue;  // dealt with already
+    refusal.patch_id = m->patch_id;
+    refusal.version = m->version;
+    Status ok = m->module_sha256 == offer.blob
+                    ? engine_.CheckApplicable(*m, deps_.identity, state_)
+                    : Status(MakeError(ErrorCode::kVerification, "blob hash differs from the manifest's"));
+    if (!ok) {
+      Fail(refusal, "refused", ok.error().message);
+      state_.Record({m->patch_id, m->version, m->target.build_id, m->module_sha256, m->module_name,
+                     m->replace, "refused", m->cves, m->description, deps_.clock.WallNow()});
+      state_.last_error = ok.error().message;
+      QueueReport(refusal);
+      continue;
+    }
+    if (!best || m->version > best->version) {
+      best = *m;
+      best_meta = &metas.back();
+    }
+  }
+  (void)SaveState();
+  FlushReports();
+  if (!best) return Event::kNothingToDo;
+  if (auto st = cache_.StoreMetadata(best->module_sha256, *best_meta); !st) {
+    Fail(job, "", st.error().message);
+    return Event::kFailed;
+  }
+  job = NewJob(StepState::kPoll, "apply", "portal", best->patch_id, best->version, best->module_sha256,
+            best->module_name, best->replace);
+  return Event::kOk;
+}
+
+}  // namespace lp::patchd

@@ -1,0 +1,69 @@
+// The Report state: remember the outcome, then tell the portal (at least once:
+// undelivered reports stay queued in state.json and go with the next check-in).
+#include <nlohmann/json.hpp>
+
+#include "patchd/patch_tree.hpp"
+#include "patchd/updater.hpp"
+
+namespace lp::patchd {
+using nlohmann::json;
+namespace {
+
+std::string WireResult(const std::string& result) {
+  return result == "stalled" || result == "applied" || result == "failed" || result == "reverted" ||
+                 result == "refused"
+             ? result
+             : "failed";
+}
+
+}  // namespace
+
+void Updater::QueueReport(const Job& job) {
+  int taint = 0;
+  // <procfs>/sys/kernel/tainted: worth sending with every outcome, an oops taints.
+  if (auto t = ReadIntAttribute(deps_.config.paths.procfs_root / "sys" / "kernel" / "tainted")) taint = *t;
+  json body{{"patch_id", job.patch_id},
+            {"version", job.version},
+            {"action", job.action},
+            {"result", WireResult(job.result)},
+            {"error", job.error},
+            {"timings_ms", job.timings_ms},
+            {"taint", taint},
+            {"dmesg", json::array()},
+            {"blocking_tasks", job.blocking_tasks}};
+  state_.pending_reports.push_back(body.dump());
+}
+
+void Updater::FlushReports() {
+  if (!deps_.portal || state_.credential.empty() || state_.pending_reports.empty()) return;
+  std::vector<std::string> undelivered;
+  for (const auto& body : state_.pending_reports)
+    if (!deps_.portal->Report(state_.credential, body)) undelivered.push_back(body);
+  // A portal that keeps refusing must not make the queue grow without bound.
+  constexpr std::size_t kMaxQueued = 64;
+  if (undelivered.size() > kMaxQueued)
+    undelivered.erase(undelivered.begin(), undelivered.end() - kMaxQueued);
+  state_.pending_reports = std::move(undelivered);
+  (void)SaveState();
+}
+
+Event Updater::DoReport(Job& job) {
+  state_.last_error = job.error;
+  if (!job.result.empty() && !job.patch_id.empty() && job.result != "applied") {
+    PatchRecord rec{job.patch_id, job.version, deps_.identity.build_id, job.sha256, job.module_name,
+                    job.replace, job.result, {}, "", deps_.clock.WallNow()};
+    if (const PatchRecord* old = state_.Find(job.patch_id, job.version)) {
+      rec.cves = old->cves;
+      rec.description = old->description;
+    }
+    state_.Record(rec);
+  }
+  if (!job.result.empty()) QueueReport(job);
+  // Save before sending: a crash after delivery re-sends (at least once),
+  // never loses the outcome.
+  (void)SaveState();
+  FlushReports();
+  return Event::kOk;
+}
+
+}  // namespace lp::patchd

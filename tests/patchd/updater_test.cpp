@@ -1,0 +1,238 @@
+// End-to-end behaviour of one device against FakeLivepatchKernel and
+// FakePortal: apply, stall, refusals, kill switch, revert, replace, boot.
+#include <gtest/gtest.h>
+
+#include "patchd/journal.hpp"
+#include "tests/patchd/patch_world.hpp"
+
+namespace lp::patchd::testing {
+namespace {
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class UpdaterTest : public ::testing::Test {
+ protected:
+  Job CheckIn() {
+    auto job = world_.device->CheckInOnce();
+    EXPECT_TRUE(job) << job.error().message;
+    return job ? *job : Job{};
+  }
+  PatchWorld world_;
+};
+
+TEST_F(UpdaterTest, CheckInEnrollsDownloadsAppliesAndReports) {
+  auto v1 = world_.MakePatch("lp-cmdline", 1, "lp_cmdline_v1");
+  world_.Offer(v1);
+  Job job = CheckIn();
+  EXPECT_EQ(job.result, "applied") << job.error;
+  EXPECT_TRUE(world_.InEffect("lp_cmdline_v1"));
+  DeviceState s = world_.State();
+  EXPECT_EQ(s.device_id, "d-1");
+  ASSERT_EQ(s.Applied(world_.identity.build_id).size(), 1u);
+  EXPECT_EQ(s.Applied(world_.identity.build_id)[0].cves, std::vector<std::string>{"CVE-2024-1234"});
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["result"], "applied");
+  EXPECT_TRUE(world_.portal->reports[0]["timings_ms"].contains("load"));
+  EXPECT_EQ(LoadJournal(world_.config.paths.state_dir)->state, StepState::kIdle);
+  // The next check-in reports it applied and changes nothing.
+  job = CheckIn();
+  EXPECT_TRUE(job.result.empty());
+  ASSERT_EQ(world_.portal->requests.back().applied.size(), 1u);
+  EXPECT_EQ(world_.portal->requests.back().applied[0].state, "applied");
+  EXPECT_EQ(world_.portal->blob_fetches, 1);
+}
+
+TEST_F(UpdaterTest, StalledTransitionIsReversedAndNamesBlockingTasks) {
+  world_.Script("lp_stuck", FakeScript{.transition_polls = -1});
+  world_.AddTask(42, 0, "stuck_worker", "[<0>] msleep+0x2d/0x40\n[<0>] stuck_fn+0x10/0x20\n");
+  world_.AddTask(43, 1, "fine", "");
+  world_.Offer(world_.MakePatch("lp-stuck", 1, "lp_stuck"));
+  Job job = CheckIn();
+  EXPECT_EQ(job.result, "stalled");
+  EXPECT_FALSE(world_.kernel->ReadPatchState("lp_stuck"));
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  const auto& r = world_.portal->reports[0];
+  EXPECT_EQ(r["result"], "stalled");
+  ASSERT_EQ(r["blocking_tasks"].size(), 1u);
+  EXPECT_TRUE(Contains(r["blocking_tasks"][0], "pid 42 comm stuck_worker: [<0>] msleep"));
+  const auto& calls = world_.kernel->calls();
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "enable lp_stuck 0"), calls.end());
+  for (const auto& c : calls) EXPECT_FALSE(Contains(c, "force"));
+  EXPECT_GE(world_.clock.total_slept_ms(), 5000);  // waited the full bound, no more
+  EXPECT_LT(world_.clock.total_slept_ms(), 5200);
+  EXPECT_EQ(world_.State().Find("lp-stuck", 1)->state, "stalled");
+}
+
+TEST_F(UpdaterTest, RollbackToALowerVersionIsRefused) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 3, "lp_cmdline_v3"));
+  EXPECT_EQ(CheckIn().result, "applied");
+  world_.portal->offers.clear();
+  world_.Offer(world_.MakePatch("lp-cmdline", 2, "lp_cmdline_v2"));
+  world_.portal->issued += 1;
+  CheckIn();
+  EXPECT_TRUE(world_.InEffect("lp_cmdline_v3"));
+  EXPECT_FALSE(world_.kernel->ReadPatchState("lp_cmdline_v2"));
+  ASSERT_EQ(world_.portal->reports.size(), 2u);
+  EXPECT_EQ(world_.portal->reports[1]["result"], "refused");
+  EXPECT_TRUE(Contains(world_.portal->reports[1]["error"], "rollback"));
+}
+
+TEST_F(UpdaterTest, PatchForAnotherBuildIdIsRefused) {
+  KernelIdentity other = world_.identity;
+  other.build_id = "ffffffffffffffffffffffffffffffffffffffff";
+  world_.Offer(world_.MakePatch("lp-other", 1, "lp_other", true, &other));
+  CheckIn();
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["result"], "refused");
+  EXPECT_TRUE(Contains(world_.portal->reports[0]["error"], "build id"));
+}
+
+TEST_F(UpdaterTest, TamperedBlobIsRefused) {
+  auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
+  world_.Offer(p);
+  world_.portal->blobs[p.manifest.module_sha256] = FakeLivepatchKernel::MakeTextModule("evil");
+  Job job = CheckIn();
+  EXPECT_EQ(job.result, "refused");
+  EXPECT_TRUE(Contains(job.error, "sha256"));
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+}
+
+TEST_F(UpdaterTest, TamperedCachedModuleIsRefusedAtBoot) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  std::filesystem::remove_all(world_.dir / "sys");  // reboot: nothing loaded
+  auto rec = world_.State().Applied(world_.identity.build_id)[0];
+  ASSERT_TRUE(WriteFileAtomic(world_.config.paths.state_dir / "cache" / (rec.sha256 + ".ko"),
+                              FakeLivepatchKernel::MakeTextModule("lp_cmdline") + "#"));
+  world_.Restart(false);
+  auto jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].result, "refused");
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+}
+
+TEST_F(UpdaterTest, BadManifestSignatureIsRefused) {
+  auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
+  p.manifest_sig = *NewKey().Sign(p.manifest_json);
+  world_.Offer(p);
+  CheckIn();
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["result"], "refused");
+}
+
+TEST_F(UpdaterTest, KillSwitchFileStopsApplying) {
+  ASSERT_TRUE(MakeDirs(world_.config.paths.state_dir));
+  ASSERT_TRUE(WriteFileAtomic(world_.config.paths.state_dir / "disabled", ""));
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  CheckIn();
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  auto bundle = world_.WriteBundle(world_.MakePatch("lp-local", 1, "lp_local"));
+  auto job = world_.device->ApplyBundle(bundle);
+  ASSERT_TRUE(job);
+  EXPECT_TRUE(Contains(job->error, "disabled"));
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+}
+
+TEST_F(UpdaterTest, KillSwitchOnKernelCommandLine) {
+  ASSERT_TRUE(WriteFileAtomic(world_.config.paths.KernelCmdline(), "root=/dev/vda patchd.disable=1\n"));
+  auto job = world_.device->ApplyBundle(world_.WriteBundle(world_.MakePatch("lp-local", 1, "lp_local")));
+  ASSERT_TRUE(job);
+  EXPECT_TRUE(Contains(job->error, "patchd.disable=1"));
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+}
+
+TEST_F(UpdaterTest, OfflineBundleApplyThenRevert) {
+  auto job = world_.device->ApplyBundle(world_.WriteBundle(world_.MakePatch("lp-local", 1, "lp_local")));
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->result, "applied");
+  EXPECT_TRUE(world_.InEffect("lp_local"));
+  auto reverted = world_.device->Revert("");
+  ASSERT_TRUE(reverted) << reverted.error().message;
+  ASSERT_EQ(reverted->size(), 1u);
+  EXPECT_EQ((*reverted)[0].result, "reverted");
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  EXPECT_EQ(world_.State().Find("lp-local", 1)->state, "reverted");
+  EXPECT_FALSE(world_.device->Revert("lp-local"));  // nothing left to revert
+}
+
+TEST_F(UpdaterTest, PortalRevertActionReverts) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  world_.portal->offers.clear();
+  world_.portal->actions = {{"revert", "lp-cmdline"}};
+  world_.portal->issued += 1;
+  EXPECT_EQ(CheckIn().result, "reverted");
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  EXPECT_EQ(world_.portal->reports.back()["action"], "revert");
+}
+
+TEST_F(UpdaterTest, AtomicReplaceUnloadsTheReplacedModule) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline_v1"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  world_.portal->offers.clear();
+  world_.Offer(world_.MakePatch("lp-cmdline", 2, "lp_cmdline_v2"));
+  world_.portal->issued += 1;
+  ASSERT_EQ(CheckIn().result, "applied");
+  EXPECT_EQ(world_.kernel->LoadedModules(), std::vector<std::string>{"lp_cmdline_v2"});
+  EXPECT_EQ(world_.State().Find("lp-cmdline", 1)->state, "replaced");
+  EXPECT_EQ(world_.State().Applied(world_.identity.build_id).size(), 1u);
+}
+
+TEST_F(UpdaterTest, ApplyCachedReappliesAfterRebootWithoutNetwork) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  std::filesystem::remove_all(world_.dir / "sys");
+  int checkins = world_.portal->checkins;
+  world_.Restart(false);
+  auto jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].result, "applied");
+  EXPECT_TRUE(world_.InEffect("lp_cmdline"));
+  EXPECT_EQ(world_.portal->checkins, checkins);
+  // Running it again on a patched kernel changes nothing.
+  jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs);
+  EXPECT_TRUE((*jobs)[0].result.empty());
+}
+
+TEST_F(UpdaterTest, LoadErrorIsReportedAsFailed) {
+  world_.Script("lp_cmdline", FakeScript{.load_errno = EPERM});
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  Job job = CheckIn();
+  EXPECT_EQ(job.result, "failed");
+  EXPECT_TRUE(Contains(job.error, "finit_module"));
+  EXPECT_EQ(world_.portal->reports[0]["result"], "failed");
+}
+
+TEST_F(UpdaterTest, PortalDownQueuesNothingAndFlagsBackoff) {
+  world_.portal->fail_network = true;
+  auto job = world_.device->CheckInOnce();
+  ASSERT_TRUE(job);
+  EXPECT_TRUE(world_.device->updater().checkin_failed());
+  world_.portal->fail_network = false;
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  EXPECT_EQ(CheckIn().result, "applied");
+  EXPECT_FALSE(world_.device->updater().checkin_failed());
+}
+
+TEST_F(UpdaterTest, ReplayedAnswerIsRefused) {
+  std::string old_answer = world_.portal->Envelope();
+  world_.portal->issued += 100;
+  CheckIn();
+  world_.portal->replay_envelope = old_answer;
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  Job job = CheckIn();
+  EXPECT_TRUE(Contains(job.error, "replayed"));
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  EXPECT_TRUE(Contains(world_.State().last_error, "replayed"));
+}
+
+}  // namespace
+}  // namespace lp::patchd::testing
