@@ -72,10 +72,17 @@ lp_target_release() {
 	printf '%s\n' "${release}"
 }
 
-# Everything the VM rig and kbuild read from the target, present and readable.
+# Everything the VM rig and kbuild read from the target, present and readable,
+# with headers of the same build as the image.
 lp_target_check() {
-	local release path
+	local release path image_version headers_version
 	release=$(lp_target_release) || return 1
+	image_version=$(lp__tk_installed_version "linux-image-${release}")
+	headers_version=$(lp__tk_installed_version "linux-headers-${release}")
+	if [[ "${headers_version}" != "${image_version}" ]]; then
+		lp__tk_err "linux-headers-${release} is '${headers_version:-not installed}' but the image is ${image_version}"
+		return 1
+	fi
 	for path in "/boot/vmlinuz-${release}" "/lib/modules/${release}/modules.dep" \
 		"/lib/modules/${release}/build/Module.symvers" /usr/src/linux-source-6.1.tar.xz; do
 		if [[ ! -r "${path}" ]]; then

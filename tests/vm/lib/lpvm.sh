@@ -275,7 +275,7 @@ lpvm_initramfs_pack() {
 lpvm_boot_usage() {
 	cat >&2 <<'EOF'
 usage: lpvm_boot [--net] [--disk IMG:MOUNTPOINT] [--timeout SECONDS]
-                 [--append KERNEL_ARGS] [--param KEY=VALUE] [--mem MB]
+                 [--append KERNEL_ARGS] [--param KEY=VALUE] [--mem MB] [--smp N]
                  [--qemu-arg ARG]... INITRD CONSOLE_LOG
 EOF
 	return 2
@@ -285,7 +285,7 @@ EOF
 # Returns the guest script's exit status (from the LPVM-RESULT line), 124
 # when the hard timeout killed qemu, 125 when the guest gave no result.
 lpvm_boot() {
-	local net=0 disk='' timeout_s=${LPVM_TIMEOUT:-${LPVM_DEFAULT_TIMEOUT}} mem=512
+	local net=0 disk='' timeout_s=${LPVM_TIMEOUT:-${LPVM_DEFAULT_TIMEOUT}} mem=512 smp=1
 	local append='' extra=()
 	while (($#)); do
 		case "$1" in
@@ -295,6 +295,7 @@ lpvm_boot() {
 		--append) append+=" $2"; shift ;;
 		--param) append+=" lpvm.$2"; shift ;;
 		--mem) mem=$2; shift ;;
+		--smp) smp=$2; shift ;;
 		--qemu-arg) extra+=("$2"); shift ;;
 		--) shift; break ;;
 		-*) lpvm_boot_usage; return 2 ;;
@@ -304,7 +305,7 @@ lpvm_boot() {
 	done
 	(($# == 2)) || { lpvm_boot_usage; return 2; }
 	local initrd=$1 log=$2
-	local args=(-accel tcg -cpu max -m "${mem}" -smp 1 -nographic -no-reboot
+	local args=(-accel tcg -cpu max -m "${mem}" -smp "${smp}" -nographic -no-reboot
 		-kernel "${LPVM_VMLINUZ}" -initrd "${initrd}")
 	local cmdline="console=ttyS0 panic=-1 quiet${append}"
 	if ((net)); then
@@ -428,12 +429,15 @@ lpvm_expect_dmesg() {
 # after a successful boot, as a function name plus arguments (they get the
 # console log as first argument). --log NAME names the console log in
 # $LPVM_WORK (default console.log; give each boot of a test its own).
-#   lpvm_run [--log NAME] [lpvm_boot options] INITRD [-- CHECK_FN ARGS...]
+# Unless --allow-splat is given, a crash or warning anywhere in the kernel
+# log fails the run, even one after the guest script's own checks.
+#   lpvm_run [--log NAME] [--allow-splat] [lpvm_boot options] INITRD [-- CHECK_FN ARGS...]
 lpvm_run() {
-	local boot_args=() check=() name=console.log
+	local boot_args=() check=() name=console.log splat_ok=0
 	while (($#)); do
 		case "$1" in
 		--log) name=$2; shift ;;
+		--allow-splat) splat_ok=1 ;;
 		--) shift; check=("$@"); break ;;
 		*) boot_args+=("$1") ;;
 		esac
@@ -442,6 +446,9 @@ lpvm_run() {
 	local log=${LPVM_WORK}/${name} rc=0
 	lpvm_boot "${boot_args[@]}" "${log}" || rc=$?
 	lpvm_extract_dmesg "${log}" >"${log%.log}-dmesg.log" 2>/dev/null || true
+	if ((rc == 0 && !splat_ok)); then
+		lpvm_no_splat "${log}" || rc=$?
+	fi
 	if ((rc == 0)) && ((${#check[@]})); then
 		"${check[0]}" "${log}" "${check[@]:1}" || rc=$?
 	fi
@@ -454,6 +461,18 @@ lpvm_run() {
 		lpvm_guest_output "${log}" >&2
 	fi
 	lpvm_log "PASS (console log ${log})"
+}
+
+# Fail when the console (kernel log dump included) shows an oops, BUG,
+# WARNING splat or panic.
+lpvm_no_splat() {
+	local lines
+	lines=$(tr -d '\r' <"$1" | grep -aE 'Oops|BUG:|WARNING:|Call Trace:|general protection fault|Kernel panic' || true)
+	if [[ -n "${lines}" ]]; then
+		printf '%s\n' "${lines}" >&2
+		lpvm_err "the kernel log shows a crash or warning (lines above)"
+		return 1
+	fi
 }
 
 # A TCP port on the host's loopback that nothing listens on now, for a
