@@ -59,7 +59,8 @@ lpvm_require_cmd() {
 # Resolve the target kernel, check the host tools and make a clean work
 # directory for this test: $LPVM_WORK_ROOT/NAME (artifacts stay there).
 lpvm_init() {
-	local name=$1
+	local name=${1:-}
+	[[ "${name}" =~ ^[A-Za-z0-9_.-]+$ ]] || lpvm_err "lpvm_init: bad test name '${name}'" || return 1
 	lpvm_require_cmd "${LPVM_QEMU}" busybox cpio timeout make mke2fs debugfs ldd || return 1
 	if ! LPVM_RELEASE=$(lp_target_release); then
 		lpvm_err "no Debian 6.1 target kernel installed; run scripts/install-deps"
@@ -93,7 +94,12 @@ lpvm_is_static() {
 lpvm_build_kmod() {
 	local out=${LPVM_WORK}/kmod subdir
 	rm -rf -- "${out}"
-	cp -r -- "${LPVM_SRC_ROOT}/kmod" "${out}"
+	mkdir -p -- "${out}"
+	# Sources only: objects from an in-tree build against another kernel
+	# must not leak into this one.
+	tar -C "${LPVM_SRC_ROOT}/kmod" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude=modules.order \
+		--exclude=Module.symvers -cf - . | tar -C "${out}" -xf -
 	for subdir in "$@"; do
 		make -s -C "${LPVM_KDIR}" M="${out}/${subdir}" modules >"${LPVM_WORK}/kbuild.log" 2>&1 || {
 			cat "${LPVM_WORK}/kbuild.log" >&2

@@ -18,7 +18,11 @@ kdir=$(lp_target_kdir) || fail "no target kernel (run scripts/install-deps)"
 work=${LPVM_WORK_ROOT:-${TMPDIR:-/tmp}/lpvm}/kmod_build
 rm -rf -- "${work}"
 mkdir -p -- "${work}"
-cp -r -- "${root}/kmod" "${work}/kmod"
+mkdir -p -- "${work}/kmod"
+# Sources only, so the build below starts from nothing.
+tar -C "${root}/kmod" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+	--exclude='.*.cmd' --exclude=modules.order --exclude=Module.symvers -cf - . |
+	tar -C "${work}/kmod" -xf -
 
 log=${work}/build.log
 make -C "${work}/kmod" KDIR="${kdir}" >"${log}" 2>&1 || {
