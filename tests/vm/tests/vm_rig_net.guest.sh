@@ -30,6 +30,14 @@ if [ "$skew" -lt -5 ] || [ "$skew" -gt 300 ]; then
 	lpvm_die "guest clock is off by ${skew}s"
 fi
 
+tls_port=$(lpvm_param tls_port)
+curl -sS --max-time 20 --cacert /lpvm/ca.pem -o /tmp/hello-tls.txt \
+	"https://10.0.2.2:$tls_port/hello.txt" || lpvm_die "HTTPS to the host failed"
+cmp /tmp/hello.txt /tmp/hello-tls.txt || lpvm_die "HTTPS body differs"
+curl -sS --max-time 20 --cacert /lpvm/ca.pem -o /dev/null "https://lpvm-host:$tls_port/hello.txt" ||
+	lpvm_die "HTTPS to lpvm-host (by /etc/hosts name) failed"
+echo "https: ok"
+
 cd /tmp
 /usr/local/bin/sha256sum --version | head -n 1
 /usr/local/bin/sha256sum -c /lpvm/hello.sha256 || lpvm_die "checksum mismatch"
