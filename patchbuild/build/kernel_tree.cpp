@@ -1,6 +1,8 @@
 #include "patchbuild/build/kernel_tree.hpp"
 
 #include <cstdlib>
+#include <optional>
+#include <sstream>
 
 #include "common/file_util.hpp"
 #include "patchbuild/build/patch_overlay.hpp"
@@ -12,7 +14,7 @@ namespace {
 
 // Bumped when the layout or the preparation steps change, so old caches are
 // not mistaken for new ones.
-constexpr const char* kTreeFormat = "fleetpatch-tree 1";
+constexpr const char* kTreeFormat = "fleetpatch-tree 2";
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -43,10 +45,25 @@ Expected<KernelVersion> SourceVersion(const fs::path& tree_makefile, const TreeO
   return version;
 }
 
+// The stamp also remembers the source's Debian version, so reusing a tree
+// costs no dpkg queries.
 Status WriteStamp(const PreparedTree& t) {
-  std::string text = std::string(kTreeFormat) + "\nrelease " + t.target.release + "\nsource_version " +
-                     t.source_version.Describe() + "\n";
+  std::string text = std::string(kTreeFormat) + "\nrelease " + t.target.release + "\nsource_debian " +
+                     t.source_version.debian + "\n";
   return WriteFileAtomic(StampPath(t.dir), text);
+}
+
+// Reads a stamp; nullopt when absent or from another format (prepare again).
+std::optional<std::string> ReadStampDebianVersion(const fs::path& dir) {
+  auto text = ReadFile(StampPath(dir), 1u << 16);
+  if (!text) return std::nullopt;
+  std::istringstream in(*text);
+  std::string line, debian;
+  if (!std::getline(in, line) || line != kTreeFormat) return std::nullopt;
+  const std::string key = "source_debian ";
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) debian = line.substr(key.size());
+  return debian;
 }
 
 // Unpack, configure and prepare into t.source_dir (which does not exist yet).
@@ -113,13 +130,13 @@ Expected<PreparedTree> PrepareTree(const TreeOptions& options) {
   if (!lock) return lock.error();
   t.lock = std::move(*lock);
 
-  std::error_code ec;
-  if (fs::exists(StampPath(t.dir), ec)) {
+  if (auto debian = ReadStampDebianVersion(t.dir)) {
     auto recovered = RecoverInterruptedOverlay(t.source_dir, t.OverlayDir());
     if (!recovered) return recovered.error();
-    auto version = SourceVersion(t.source_dir / "Makefile", options);
-    if (!version) return version.error();
+    auto version = ReadMakefileVersion(t.source_dir / "Makefile");
+    if (!version) return version.error().WithContext("cached tree " + t.source_dir.string());
     t.source_version = *version;
+    t.source_version.debian = *debian;
     LP_TRY(CheckSameVersion(t.source_version, t.target.version, t.target.release));
     t.reused = true;
     return t;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "common/file_util.hpp"
@@ -144,14 +145,13 @@ Status RestoreFromJournal(const fs::path& tree, const fs::path& overlay) {
   return Ok();
 }
 
-std::vector<std::string> PatchArgv(const fs::path& tree, const fs::path& diff, bool dry_run) {
+std::vector<std::string> PatchArgv(const fs::path& tree, const fs::path& diff) {
   // --forward: an already-applied patch is an error, not a silent reverse.
   // --fuzz=0: context must match exactly (offsets are fine); a fuzzy match
   //   against another kernel version could land a fix in the wrong place.
   std::vector<std::string> argv = {"patch", "-p1", "--forward", "--batch", "--fuzz=0",
                                    "--no-backup-if-mismatch", "--reject-file=-",
                                    "-d", tree.string(), "-i", diff.string()};
-  if (dry_run) argv.push_back("--dry-run");
   return argv;
 }
 
@@ -160,8 +160,8 @@ std::string SummarizePatchFailure(const std::string& output) {
   std::istringstream in(output);
   std::string file, summary;
   for (std::string line; std::getline(in, line);) {
-    for (const char* prefix : {"checking file ", "patching file "})
-      if (line.rfind(prefix, 0) == 0) file = line.substr(std::strlen(prefix));
+    const std::string prefix = "patching file ";
+    if (line.rfind(prefix, 0) == 0) file = line.substr(prefix.size());
     bool hunk_failed = line.rfind("Hunk #", 0) == 0 && line.find("FAILED") != std::string::npos;
     bool reversed = line.find("Reversed (or previously applied) patch detected") != std::string::npos;
     if (!hunk_failed && !reversed) continue;
@@ -172,24 +172,36 @@ std::string SummarizePatchFailure(const std::string& output) {
   return summary.empty() ? OutputTail(output, 5) : summary;
 }
 
-Status CheckTargetsExist(const fs::path& tree, const PatchSet& patch) {
-  for (const auto& f : patch.files) {
+// Walks the series in order, tracking which files exist after each patch, so
+// "fs/x.c is not in the source tree" is said before patch(1) says something
+// vaguer ("can't find file to patch at input line 5").
+Status CheckTargetsExist(const fs::path& tree, const PatchSeries& patches) {
+  std::map<fs::path, bool> exists;
+  auto present = [&](const fs::path& rel) {
+    auto it = exists.find(rel);
     std::error_code ec;
-    bool must_exist = f.change != FileChange::kCreate;
-    const fs::path& rel = must_exist ? f.old_path : f.new_path;
-    if (fs::exists(tree / rel, ec) != must_exist)
-      return MakeError(must_exist ? ErrorCode::kNotFound : ErrorCode::kConflict,
-                       "patch does not apply: " + rel.string() +
-                           (must_exist ? " is not in the source tree" : " already exists in the source tree") +
-                           " (" + patch.source.string() + ":" + std::to_string(f.diff_line) + ")");
+    return it != exists.end() ? it->second : fs::exists(tree / rel, ec);
+  };
+  for (const auto& patch : patches) {
+    for (const auto& f : patch.files) {
+      bool must_exist = f.change != FileChange::kCreate;
+      const fs::path& rel = must_exist ? f.old_path : f.new_path;
+      if (present(rel) != must_exist)
+        return MakeError(must_exist ? ErrorCode::kNotFound : ErrorCode::kConflict,
+                         "patch does not apply: " + rel.string() +
+                             (must_exist ? " is not in the source tree" : " already exists in the source tree") +
+                             " (" + patch.source.string() + ":" + std::to_string(f.diff_line) + ")");
+      if (!f.old_path.empty()) exists[f.old_path] = false;
+      if (!f.new_path.empty()) exists[f.new_path] = true;
+    }
   }
   return Ok();
 }
 
-Status RunPatch(const fs::path& tree, const fs::path& overlay, const PatchSet& patch, bool dry_run) {
+Status RunPatch(const fs::path& tree, const fs::path& overlay, const PatchSet& patch) {
   LP_TRY(MakeDirs(overlay));
   LP_TRY(WriteFileAtomic(DiffCopy(overlay), patch.text));
-  auto result = RunCommand(Command(PatchArgv(tree, DiffCopy(overlay), dry_run)));
+  auto result = RunCommand(Command(PatchArgv(tree, DiffCopy(overlay))));
   if (!result) return result.error().WithContext("running patch");
   if (!result->ok())
     return MakeError(ErrorCode::kConflict, "patch " + patch.source.string() + " does not apply: " +
@@ -199,20 +211,33 @@ Status RunPatch(const fs::path& tree, const fs::path& overlay, const PatchSet& p
 
 }  // namespace
 
-Status CheckPatchApplies(const fs::path& tree, const PatchSet& patch, const fs::path& scratch_dir) {
-  LP_TRY(CheckTargetsExist(tree, patch));
-  return RunPatch(tree, scratch_dir, patch, /*dry_run=*/true);
+Status CheckPatchApplies(const fs::path& tree, const PatchSeries& patches, const fs::path& scratch_dir) {
+  LP_TRY(CheckTargetsExist(tree, patches));
+  fs::path trial = scratch_dir / "trial";
+  std::error_code ec;
+  fs::remove_all(trial, ec);
+  for (const auto& rel : TouchedPaths(patches)) {
+    if (fs::is_regular_file(tree / rel, ec)) LP_TRY(CopyPreservingMode(tree / rel, trial / rel));
+  }
+  LP_TRY(MakeDirs(trial));
+  Status applied = Ok();
+  for (const auto& patch : patches) {
+    applied = RunPatch(trial, scratch_dir, patch);
+    if (!applied) break;
+  }
+  fs::remove_all(trial, ec);
+  return applied;
 }
 
 Expected<PatchOverlay> PatchOverlay::Apply(const fs::path& tree, const fs::path& overlay_dir,
-                                           const PatchSet& patch,
+                                           const PatchSeries& patches,
                                            const std::vector<fs::path>& also_preserve) {
   std::error_code ec;
   if (fs::exists(JournalPath(overlay_dir), ec))
     return MakeError(ErrorCode::kConflict, "a patch from an earlier build is still applied to " + tree.string() +
                                                " (journal " + JournalPath(overlay_dir).string() + ")");
   fs::remove_all(BackupDir(overlay_dir), ec);
-  std::vector<fs::path> preserved = patch.TouchedPaths();
+  std::vector<fs::path> preserved = TouchedPaths(patches);
   for (const auto& p : also_preserve)
     if (std::find(preserved.begin(), preserved.end(), p) == preserved.end()) preserved.push_back(p);
   Journal journal;
@@ -223,7 +248,7 @@ Expected<PatchOverlay> PatchOverlay::Apply(const fs::path& tree, const fs::path&
   }
   LP_TRY(WriteFileAtomic(JournalPath(overlay_dir), Serialize(journal)));
   PatchOverlay overlay(tree, overlay_dir);  // from here its destructor restores
-  LP_TRY(RunPatch(tree, overlay_dir, patch, /*dry_run=*/false));
+  for (const auto& patch : patches) LP_TRY(RunPatch(tree, overlay_dir, patch));
   return overlay;
 }
 

@@ -28,22 +28,24 @@
 
 namespace lp::patchbuild::tree {
 
-// Checks that every file the patch modifies exists (and every file it creates
-// does not), then runs `patch -p1 --dry-run`. Writes nothing to the tree. A
-// failure names the file and hunk: "fs/proc/cmdline.c: hunk #1 FAILED at 9".
-// `scratch_dir` receives a copy of the diff text.
-Status CheckPatchApplies(const std::filesystem::path& tree, const PatchSet& patch,
+// Checks that every file the series modifies exists (and every file it
+// creates does not), then applies the series, in order, to copies of the
+// touched files under scratch_dir/trial. (Not `patch --dry-run`: a dry run
+// cannot see what an earlier patch of the series did to the same file.)
+// Writes nothing to the tree. A failure names the patch, file and hunk:
+// "patch fix.patch does not apply: fs/proc/cmdline.c: hunk #1 FAILED at 9".
+Status CheckPatchApplies(const std::filesystem::path& tree, const PatchSeries& patches,
                          const std::filesystem::path& scratch_dir);
 
 class PatchOverlay {
  public:
-  // Saves the touched files and `also_preserve` (tree-relative, e.g.
+  // Saves the files the series touches and `also_preserve` (tree-relative, e.g.
   // fs/proc/cmdline.o and fs/proc/.cmdline.o.cmd, which the patched build
-  // will overwrite), writes the journal and applies the patch. If patch(1)
+  // will overwrite), writes the journal and applies the patches. If patch(1)
   // fails the tree is restored before the error is returned.
   static Expected<PatchOverlay> Apply(const std::filesystem::path& tree,
                                       const std::filesystem::path& overlay_dir,
-                                      const PatchSet& patch,
+                                      const PatchSeries& patches,
                                       const std::vector<std::filesystem::path>& also_preserve);
 
   PatchOverlay(PatchOverlay&& o) noexcept;

@@ -239,6 +239,14 @@ std::vector<std::filesystem::path> PatchSet::TouchedPaths() const {
   return paths;
 }
 
+std::vector<std::filesystem::path> TouchedPaths(const PatchSeries& series) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& patch : series)
+    for (const auto& p : patch.TouchedPaths())
+      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
+  return paths;
+}
+
 Expected<PatchSet> ParsePatchText(std::string text, const std::filesystem::path& source) {
   Parser parser(text, source);
   auto files = parser.Run();

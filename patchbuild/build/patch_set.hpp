@@ -41,6 +41,13 @@ struct PatchSet {
   std::vector<std::filesystem::path> TouchedPaths() const;
 };
 
+// Several patches applied in order (`patchbuild build --patch a --patch b`):
+// a later one may change what an earlier one changed.
+using PatchSeries = std::vector<PatchSet>;
+
+// Every tree path any patch of the series touches, first-seen order.
+std::vector<std::filesystem::path> TouchedPaths(const PatchSeries& series);
+
 // Reads and parses a diff file. Errors read "<file>:<line>: <what is wrong>".
 Expected<PatchSet> ParsePatch(const std::filesystem::path& path);
 

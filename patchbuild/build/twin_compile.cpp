@@ -81,9 +81,9 @@ Status RemoveObjects(const PreparedTree& tree, const std::vector<TranslationUnit
   return Ok();
 }
 
-Expected<std::vector<TranslationUnit>> UnitsToBuild(const PreparedTree& tree, const PatchSet& patch,
+Expected<std::vector<TranslationUnit>> UnitsToBuild(const PreparedTree& tree, const PatchSeries& patches,
                                                     const CompileOptions& options) {
-  auto units = FindTouchedUnits(tree.source_dir, patch);
+  auto units = FindTouchedUnits(tree.source_dir, patches);
   if (!units) return units.error();
   for (const auto& extra : options.extra_units)
     if (std::find(units->begin(), units->end(), extra) == units->end()) units->push_back(extra);
@@ -104,17 +104,18 @@ std::string FirstBuildError(const std::string& make_output) {
   return fallback;
 }
 
-Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSet& patch,
+Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries& patches,
                                      const fs::path& out_dir, const CompileOptions& options) {
   CompileResult result;
   StageClock clock(result.times);
   LP_TRY(MakeDirs(out_dir));
   auto recovered = RecoverInterruptedOverlay(tree.source_dir, tree.OverlayDir());
   if (!recovered) return recovered.error();
-  auto units = UnitsToBuild(tree, patch, options);
+  if (patches.empty()) return MakeError(ErrorCode::kInvalidArgument, "no patch given");
+  auto units = UnitsToBuild(tree, patches, options);
   if (!units) return units.error();
   clock.Lap("find-units");
-  LP_TRY(CheckPatchApplies(tree.source_dir, patch, tree.OverlayDir()));
+  LP_TRY(CheckPatchApplies(tree.source_dir, patches, tree.OverlayDir()));
   clock.Lap("patch-check");
 
   result.pairs.resize(units->size());
@@ -127,7 +128,7 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSet& p
     preserve.push_back(u.object);
     preserve.push_back(CmdRecord(u.object));
   }
-  auto overlay = PatchOverlay::Apply(tree.source_dir, tree.OverlayDir(), patch, preserve);
+  auto overlay = PatchOverlay::Apply(tree.source_dir, tree.OverlayDir(), patches, preserve);
   if (!overlay) return overlay.error();
   // Force the rebuild: the patched sources are newer anyway, but a header
   // patch with a restored-looking mtime must not let make skip a unit.

@@ -38,7 +38,7 @@ struct CompileResult {
 };
 
 // Runs, holding the tree's lock (through `tree`):
-//   find units -> patch --dry-run -> make <objs> (original) -> copy out ->
+//   find units -> trial patch (CheckPatchApplies) -> make <objs> (original) -> copy out ->
 //   apply patch (PatchOverlay) -> make <objs> (patched) -> copy out -> restore.
 // All units of one side build in one make -j<jobs> invocation. The two sides
 // cannot share one: both are the same kbuild target, and building the patched
@@ -47,9 +47,16 @@ struct CompileResult {
 // Make's output is kept in <out_dir>/make-orig.log and make-patched.log.
 // On every return the tree is as before (files, mtimes, objects); a process
 // killed in between is repaired by the next PrepareTree.
-Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSet& patch,
+Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries& patches,
                                      const std::filesystem::path& out_dir,
                                      const CompileOptions& options = {});
+
+// The common case of one patch.
+inline Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSet& patch,
+                                            const std::filesystem::path& out_dir,
+                                            const CompileOptions& options = {}) {
+  return CompileTwice(tree, PatchSeries{patch}, out_dir, options);
+}
 
 // The first compiler diagnostic ("fs/proc/cmdline.c:9:2: error: ...") or
 // kbuild complaint in make's output; empty when there is none.

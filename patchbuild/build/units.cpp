@@ -155,13 +155,16 @@ Expected<std::vector<TranslationUnit>> UnitsIncludingHeader(const fs::path& tree
   return units;
 }
 
-Expected<std::vector<TranslationUnit>> FindTouchedUnits(const fs::path& tree, const PatchSet& patch) {
+Expected<std::vector<TranslationUnit>> FindTouchedUnits(const fs::path& tree, const PatchSeries& patches) {
   std::set<fs::path> objects;
   std::vector<TranslationUnit> units;
-  for (const auto& file : patch.files) LP_TRY(AddUnitsFor(tree, file, objects, units));
+  std::string sources;
+  for (const auto& patch : patches) {
+    for (const auto& file : patch.files) LP_TRY(AddUnitsFor(tree, file, objects, units));
+    sources += (sources.empty() ? "" : ", ") + patch.source.string();
+  }
   if (units.empty())
-    return MakeError(ErrorCode::kInvalidArgument,
-                     patch.source.string() + " changes no C source or header of the kernel");
+    return MakeError(ErrorCode::kInvalidArgument, sources + ": no change to a C source or header of the kernel");
   std::sort(units.begin(), units.end(), [](const auto& a, const auto& b) { return a.object < b.object; });
   return units;
 }

@@ -49,6 +49,6 @@ Expected<std::vector<TranslationUnit>> UnitsIncludingHeader(const std::filesyste
 // All units the patch touches (sorted, unique). Errors for refused file types,
 // for deleted .c files and when nothing buildable is touched.
 Expected<std::vector<TranslationUnit>> FindTouchedUnits(const std::filesystem::path& tree,
-                                                        const PatchSet& patch);
+                                                        const PatchSeries& patches);
 
 }  // namespace lp::patchbuild::tree

@@ -66,6 +66,7 @@ TEST_F(PrepareTreeTest, PreparesOnceThenReuses) {
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_TRUE(again->reused);
   EXPECT_EQ(again->dir, tree_dir);
+  EXPECT_EQ(again->source_version.Describe(), "6.1.192 (Debian 6.1.192-2)");  // from the stamp
 }
 
 TEST_F(PrepareTreeTest, HalfPreparedTreeIsPreparedAgain) {
