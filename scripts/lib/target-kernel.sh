@@ -1,5 +1,4 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: GPL-2.0
 #
 # The Debian 6.1 target kernel: the one place that knows which build it is.
 #
