@@ -71,3 +71,47 @@ std::optional<ShippedMismatch> CheckRelocationTargets(const TextArch& arch, cons
 }
 
 }  // namespace lp::patchbuild::symbols
+
+namespace lp::patchbuild::symbols {
+namespace {
+
+bool IsInstanceOf(const SymbolTable& table, std::string_view name, std::uint64_t address) {
+  for (const Symbol* candidate : table.FindInObject(kVmlinux, name)) {
+    if (candidate->address == address) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Expected<std::uint64_t> ResolveReferencedSymbol(const SymbolTable& table, const VmlinuxImage& image,
+                                                std::uint64_t function_address,
+                                                const FunctionCode& original, std::string_view symbol) {
+  auto shipped = image.Read(function_address, original.bytes.size());
+  if (!shipped) return shipped.error().WithContext(original.name);
+  std::optional<std::uint64_t> resolved;
+  for (const RelocRange& reloc : original.relocs) {
+    if (reloc.symbol != symbol) continue;
+    auto target = ResolvedSymbol(*shipped, function_address, reloc);
+    if (!target) {
+      return MakeError(ErrorCode::kUnsupported, original.name + ": relocation against " +
+                                                    reloc.symbol + " of unknown kind");
+    }
+    if (resolved && *resolved != *target) {
+      return MakeError(ErrorCode::kVerification, original.name + " refers to " + reloc.symbol +
+                                                     " at two addresses: " + NameAt(table, *resolved) +
+                                                     " and " + NameAt(table, *target));
+    }
+    resolved = target;
+  }
+  std::string what = "'" + std::string(symbol) + "'";
+  if (!resolved) return MakeError(ErrorCode::kNotFound, original.name + " does not refer to " + what);
+  if (!IsInstanceOf(table, symbol, *resolved)) {
+    return MakeError(ErrorCode::kVerification, original.name + " refers to " + what + " at " +
+                                                   NameAt(table, *resolved) +
+                                                   ", which is no vmlinux symbol of that name");
+  }
+  return *resolved;
+}
+
+}  // namespace lp::patchbuild::symbols

@@ -9,11 +9,14 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 
+#include "common/error.hpp"
 #include "patchbuild/symbols/function_code.hpp"
 #include "patchbuild/symbols/shipped_compare.hpp"
 #include "patchbuild/symbols/symbol_table.hpp"
 #include "patchbuild/symbols/text_arch.hpp"
+#include "patchbuild/symbols/vmlinux_image.hpp"
 
 namespace lp::patchbuild::symbols {
 
@@ -26,5 +29,17 @@ std::optional<ShippedMismatch> CheckRelocationTargets(const TextArch& arch, cons
                                                       std::span<const std::uint8_t> shipped,
                                                       std::uint64_t address,
                                                       const FunctionCode& original);
+
+// The address the shipped code of a function uses for `symbol`: which of
+// several same-named variables a patched function really means. A static
+// `state` defined in five files is told apart by the function that uses
+// it: original has relocations against `symbol`; resolved from the bytes
+// at function_address they must agree and land on one of the kallsyms
+// instances of that name (then ComputeSympos gives its sympos). Errors when
+// original does not reference symbol by name, when the relocations are of
+// unknown kind, or when the resolved address is not such an instance.
+Expected<std::uint64_t> ResolveReferencedSymbol(const SymbolTable& table, const VmlinuxImage& image,
+                                                std::uint64_t function_address,
+                                                const FunctionCode& original, std::string_view symbol);
 
 }  // namespace lp::patchbuild::symbols

@@ -2,11 +2,13 @@
 // with "Kernel" so ctest can run them as their own "unit;kernel" entry.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
 #include "common/file_util.hpp"
 #include "patchbuild/symbols/module_symbols.hpp"
+#include "patchbuild/symbols/reloc_targets.hpp"
 #include "patchbuild/symbols/shipped_compare.hpp"
 #include "patchbuild/symbols/symbol_text.hpp"
 #include "patchbuild/symbols/sympos.hpp"
@@ -191,6 +193,23 @@ TEST(KernelShipped, RelocationBytesAndFtraceSiteAreExcused) {
   EXPECT_TRUE(result->matches()) << DescribeMismatch(show.name, *result->mismatch);
   code.relocs.clear();  // without the relocation the zeros are a difference
   EXPECT_FALSE(CompareWithShipped(kernel.image, show.address, code)->matches());
+}
+
+TEST(KernelShipped, RipRelativeReferenceResolvesToTheDecodedVariable) {
+  LP_REQUIRE_TARGET_KERNEL(kernel);
+  // cmdline_proc_show does seq_puts(m, saved_command_line): a
+  // `mov saved_command_line(%rip), %rsi` (48 8b 35 + disp32, addend -4).
+  const Symbol& show = Unique(kernel, "cmdline_proc_show");
+  FunctionCode code = ShippedFunction(kernel, show);
+  std::vector<std::uint8_t> mov_rsi = {0x48, 0x8b, 0x35};
+  auto at = std::search(code.bytes.begin(), code.bytes.end(), mov_rsi.begin(), mov_rsi.end());
+  ASSERT_NE(at, code.bytes.end());
+  auto offset = static_cast<std::uint64_t>(at - code.bytes.begin()) + 3;
+  code.relocs.push_back({offset, 4, "saved_command_line", RelocKind::kPcRelative, -4});
+  auto address = ResolveReferencedSymbol(kernel.table, kernel.image, show.address, code,
+                                         "saved_command_line");
+  ASSERT_TRUE(address) << address.error().message;
+  EXPECT_EQ(*address, Unique(kernel, "saved_command_line").address);
 }
 
 }  // namespace

@@ -25,9 +25,8 @@ constexpr std::uint64_t kEnd = kSyntheticBase + 0xa0;
 Bytes LinkedFunction(std::uint8_t imm, bool fentry_as_nop) {
   Bytes entry = fentry_as_nop ? Bytes{0x0f, 0x1f, 0x44, 0x00, 0x00} : Bytes{0xe8, 0x4b, 0x60, 0xc6, 0xff};
   Bytes code = entry;
-  for (std::uint8_t b : {0x48, 0x8b, 0x05, 0x5b, 0x6a, 0xf0, 0x01, 0xb8}) code.push_back(b);
-  for (std::uint8_t b : {imm, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{0xc3}})
-    code.push_back(b);
+  Bytes rest = {0x48, 0x8b, 0x05, 0x5b, 0x6a, 0xf0, 0x01, 0xb8, imm, 0x00, 0x00, 0x00, 0xc3};
+  code.insert(code.end(), rest.begin(), rest.end());
   return code;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "patchbuild/symbols/reloc_targets.hpp"
 #include "patchbuild/symbols/shipped_compare.hpp"
 #include "patchbuild/symbols/sympos.hpp"
 #include "tests/patchbuild/symbols/synthetic_image.hpp"
@@ -114,6 +115,39 @@ TEST(Neighbours, BreakTheTieBetweenIdenticalCopies) {
   EXPECT_EQ(*address, kInlineA);
   std::vector<std::string> unrelated = {"pfn_to_page_inline", "something_else"};
   EXPECT_FALSE(FindMatchingInstance(f.table, f.image, code.name, code, unrelated));
+}
+
+// A static variable `state` in two files; the function that uses it says
+// which one the patch means.
+TEST(ResolveReferencedSymbol, FindsTheVariableTheShippedCodeUses) {
+  constexpr std::uint64_t kUser = kSyntheticBase;
+  constexpr std::uint64_t kStateA = kSyntheticBase + 0x40;
+  constexpr std::uint64_t kStateB = kSyntheticBase + 0x48;
+  // mov eax, [rip + disp32] -> kStateB; ret
+  Bytes contents(0x50, 0);
+  auto disp = static_cast<std::int32_t>(kStateB - (kUser + 6));
+  Bytes code = {0x8b, 0x05, 0, 0, 0, 0, 0xc3};
+  std::memcpy(code.data() + 2, &disp, 4);
+  Put(&contents, kUser, code);
+  std::string file = testing::MakeElfImage(contents);
+  VmlinuxImage image = *VmlinuxImage::Open(file);
+  SymbolTable table;
+  table.Add(Symbol{"use_state", kUser, 't', "vmlinux", 0});
+  table.Add(Symbol{"state", kStateA, 'd', "vmlinux", 0});
+  table.Add(Symbol{"state", kStateB, 'd', "vmlinux", 0});
+
+  FunctionCode original{"use_state", {0x8b, 0x05, 0, 0, 0, 0, 0xc3},
+                        {{2, 4, "state", RelocKind::kPcRelative, -4}}};
+  auto address = ResolveReferencedSymbol(table, image, kUser, original, "state");
+  ASSERT_TRUE(address) << address.error().message;
+  EXPECT_EQ(*address, kStateB);
+  EXPECT_EQ(*ComputeSympos(table, "vmlinux", "state", *address), 2u);
+
+  EXPECT_EQ(ResolveReferencedSymbol(table, image, kUser, original, "other").error().code,
+            ErrorCode::kNotFound);
+  original.relocs[0].addend = 0;  // a wrong addend lands 4 bytes off: no `state` there
+  EXPECT_EQ(ResolveReferencedSymbol(table, image, kUser, original, "state").error().code,
+            ErrorCode::kVerification);
 }
 
 }  // namespace
