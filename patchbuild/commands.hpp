@@ -1,0 +1,18 @@
+// The subcommands dispatched by cli::Main. Each takes its own arguments
+// (after the subcommand name) and returns an ExitCode.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "patchbuild/cli.hpp"
+
+namespace lp::patchbuild::cli {
+
+using Args = std::vector<std::string>;
+
+int RunKeys(const Args& args, Io io);     // keys init DIR
+int RunBundle(const Args& args, Io io);   // bundle --module ... -o OUT
+int RunInspect(const Args& args, Io io);  // inspect BUNDLE --root ROOT.pub
+
+}  // namespace lp::patchbuild::cli
