@@ -1,0 +1,3 @@
+#include "patchd/cli.hpp"
+
+int main(int argc, char** argv) { return lp::patchd::cli::PatchdMain(argc, argv); }
