@@ -1,5 +1,8 @@
 #include "common/json_fields.hpp"
 
+#include <set>
+#include <vector>
+
 namespace lp::json_fields {
 namespace {
 
@@ -20,8 +23,22 @@ Expected<Json> ParseObject(std::string_view bytes, std::size_t max_bytes, const 
     return MakeError(ErrorCode::kParse, std::string(what) + " is " + std::to_string(bytes.size()) +
                                             " bytes, more than the limit of " +
                                             std::to_string(max_bytes));
-  Json j = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  // nlohmann keeps the last of duplicate keys silently; another parser might
+  // keep the first. Refuse them so every reader sees the same document.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto track_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Json::parse_event_t::key && !open_objects.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty())
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
+  Json j = Json::parse(bytes, track_keys, /*allow_exceptions=*/false);
   if (j.is_discarded()) return MakeError(ErrorCode::kParse, std::string(what) + " is not valid JSON");
+  if (!duplicate.empty())
+    return MakeError(ErrorCode::kParse, std::string(what) + " has a duplicate key '" + duplicate + "'");
   if (!j.is_object()) return MakeError(ErrorCode::kParse, std::string(what) + " is not a JSON object");
   return j;
 }

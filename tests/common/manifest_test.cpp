@@ -112,6 +112,22 @@ TEST(ManifestTest, RejectsBadValues) {
   }
 }
 
+TEST(ManifestTest, RejectsDuplicateKeys) {
+  std::string text = SerializeManifest(Sample());
+  std::string dup_top = text;
+  dup_top.insert(1, "\"version\":99,");
+  auto r1 = ParseManifest(dup_top);
+  ASSERT_FALSE(r1.has_value());
+  EXPECT_NE(r1.error().message.find("duplicate key 'version'"), std::string::npos) << r1.error().message;
+  std::string dup_nested = text;
+  dup_nested.insert(dup_nested.find("{\"release\"") + 1, "\"arch\":\"arm\",");
+  auto r2 = ParseManifest(dup_nested);
+  ASSERT_FALSE(r2.has_value());
+  EXPECT_NE(r2.error().message.find("duplicate key 'arch'"), std::string::npos) << r2.error().message;
+  // The same key in two different objects is not a duplicate.
+  EXPECT_TRUE(ParseManifest(text).has_value());
+}
+
 TEST(ManifestTest, RejectsOversizedAndNonJson) {
   std::string big = SerializeManifest(Sample());
   big.insert(1, std::string(kMaxManifestBytes, ' '));
