@@ -135,7 +135,7 @@ Expected<HttpResult> CurlPortalApi::Request(const std::string& method, const std
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   CURLcode rc = curl_easy_perform(h);
-  if (sink.overflow) return MakeError(ErrorCode::kNetwork, path + ": response larger than " + std::to_string(limit));
+  if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED) return MakeError(ErrorCode::kNetwork, path + ": response larger than " + std::to_string(limit));
   if (rc != CURLE_OK)
     return MakeError(rc == CURLE_OPERATION_TIMEDOUT ? ErrorCode::kTimeout : ErrorCode::kNetwork,
                      url + ": " + curl_easy_strerror(rc));
