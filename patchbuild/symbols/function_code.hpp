@@ -31,6 +31,10 @@ struct FunctionCode {
   std::string name;  // for messages: "cmdline_proc_show"
   std::vector<std::uint8_t> bytes;
   std::vector<RelocRange> relocs;
+  // STB_WEAK in the object: a __weak default that the shipped kernel may
+  // have replaced by an override (arch_report_meminfo, arch_dup_task_struct),
+  // so a mismatch is expected and the message says so.
+  bool weak = false;
 };
 
 }  // namespace lp::patchbuild::symbols

@@ -1,5 +1,6 @@
 #include "patchbuild/symbols/shipped_compare.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <span>
 #include <vector>
@@ -44,11 +45,21 @@ class Comparer {
 
   const TextArch& arch() const { return arch_; }
 
-  // Everything between the original's end and the next symbol must be filler.
+  // After the original's end the shipped bytes must be filler up to the
+  // next function boundary. Not up to the next symbol: the code of an
+  // overridden __weak default (arch_report_meminfo at the start of
+  // fs/proc/meminfo.o) stays in the image without a kallsyms name, right
+  // after loadavg_proc_show.
   std::optional<ShippedMismatch> CheckTail(ByteSpan tail, std::uint64_t address, std::uint64_t at) {
-    for (std::uint64_t off = 0; off < tail.size(); off += ship_.get().size) {
-      if (!ship_.Decode(cs_, tail.subspan(off), address + at + off) || !arch_.IsPadding(ship_.get())) {
-        return ShippedMismatch{at + off, "(end of function)", Describe(ship_, tail.subspan(off)),
+    std::uint64_t end = address + at;
+    std::uint64_t align = arch_.FunctionAlignment();
+    std::uint64_t padding = std::min<std::uint64_t>(tail.size(), (align - end % align) % align);
+    for (std::uint64_t off = 0; off < padding; off += ship_.get().size) {
+      ByteSpan rest = tail.subspan(off, padding - off);
+      bool decoded = ship_.Decode(cs_, rest, end + off);
+      if (!decoded || !arch_.IsPadding(ship_.get())) {
+        return ShippedMismatch{at + off, "(end of function)",
+                               decoded ? Describe(ship_, rest) : HexBytes(rest.first(1)),
                                "shipped function continues past the original's end"};
       }
     }

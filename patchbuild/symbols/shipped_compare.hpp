@@ -39,7 +39,8 @@ std::string DescribeMismatch(std::string_view function, const ShippedMismatch& m
 
 // Compares original with the code at address in image. shipped_extent, when
 // known (next kallsyms address - address), also checks that the shipped
-// function neither ends early nor continues with more than padding. With a
+// function neither ends early nor continues with more than padding up to
+// the next function boundary. With a
 // table, relocation targets kallsyms can name must agree too (see
 // reloc_targets.hpp). Errors (not mismatches) for an unsupported machine or
 // an unmapped address.

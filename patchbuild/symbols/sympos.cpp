@@ -90,6 +90,7 @@ Error NoMatchError(const SymbolTable& table, const VmlinuxImage& image, const Fu
       message += ": " + DescribeMismatch(original.name, *compared->mismatch);
     }
   }
+  if (original.weak) message += " (a __weak default: the shipped kernel likely uses an override)";
   return MakeError(ErrorCode::kVerification, message);
 }
 

@@ -45,6 +45,11 @@ class TextArch {
 
   // Filler the linker and assembler put between functions (int3, nops).
   virtual bool IsPadding(const cs_insn& insn) const = 0;
+
+  // Functions start on this boundary (16 on x86_64 6.1), so only the bytes
+  // up to it after a function's end are its padding; past it may start code
+  // that has no symbol (a __weak default overridden at link time).
+  virtual std::uint64_t FunctionAlignment() const = 0;
 };
 
 // The implementation for an ELF e_machine, or nullptr. Singletons that live

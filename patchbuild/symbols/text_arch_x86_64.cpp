@@ -37,6 +37,8 @@ class X86_64 final : public TextArch {
   bool IsPadding(const cs_insn& insn) const override {
     return insn.id == X86_INS_NOP || insn.id == X86_INS_INT3;
   }
+
+  std::uint64_t FunctionAlignment() const override { return 16; }
 };
 
 }  // namespace

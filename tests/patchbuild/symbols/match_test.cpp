@@ -155,6 +155,21 @@ TEST(CompareWithShipped, ExtentCatchesShorterAndLongerShippedCode) {
   EXPECT_EQ(longer->mismatch->reason, "shipped function continues past the original's end");
 }
 
+TEST(CompareWithShipped, NamelessCodeAfterThePaddingIsNotPartOfTheFunction) {
+  // loadavg_proc_show is followed, after its padding, by the code of the
+  // overridden __weak arch_report_meminfo, which has no kallsyms name: the
+  // extent to the next symbol covers both.
+  Bytes contents(0x40, 0xcc);
+  Put(&contents, kSyntheticBase, LinkedFunction(1, false));
+  Put(&contents, kSyntheticBase + 0x20, LinkedFunction(4, false));
+  std::string file = testing::MakeElfImage(contents);
+  auto image = VmlinuxImage::Open(file);
+  ASSERT_TRUE(image);
+  auto result = CompareWithShipped(*image, kSyntheticBase, ObjectFunction(1), 0x40);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_TRUE(result->matches()) << DescribeMismatch("f", *result->mismatch);
+}
+
 TEST(CompareWithShipped, BadInputsAreErrors) {
   Fixture f;
   auto unmapped = CompareWithShipped(f.image, kSyntheticBase - 0x1000, ObjectFunction(1));

@@ -81,6 +81,7 @@ ObjectFunction MakeFunction(const ObjectView& obj, const GElf_Sym& sym,
   ObjectFunction fn;
   fn.code.name = SymbolName(obj, sym);
   fn.global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+  fn.code.weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
   Elf_Data* text = elf_getdata(elf_getscn(obj.elf, sym.st_shndx), nullptr);
   if (!text || !text->d_buf || sym.st_value + sym.st_size > text->d_size) return fn;
   const auto* base = static_cast<const std::uint8_t*>(text->d_buf) + sym.st_value;
