@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "common/file_util.hpp"
 #include "common/ustar.hpp"
 #include "tests/common/test_helpers.hpp"
@@ -87,6 +89,24 @@ TEST(BundleTest, MessagesNameWhatFailed) {
   EXPECT_NE(message_after_flip("\"description\"").find("manifest"), std::string::npos);
   EXPECT_NE(message_after_flip("\"version\":7").find("keys document signature"), std::string::npos);
   EXPECT_NE(message_after_flip("manifest.sig").find("header checksum"), std::string::npos);
+}
+
+TEST(BundleTest, RandomDamageIsRefusedNeverCrashes) {
+  SignedWorld w;
+  std::string bundle = w.Bundle(ModuleBytes(1500));
+  std::mt19937 rng(777);
+  for (int i = 0; i < 500; ++i) {
+    std::string t = bundle;
+    int changes = 1 + static_cast<int>(rng() % 8);
+    for (int k = 0; k < changes; ++k) {
+      std::size_t pos = rng() % t.size();
+      auto old_byte = t[pos];
+      while (t[pos] == old_byte) t[pos] = static_cast<char>(rng());
+    }
+    auto r = VerifyBundle(t, w.root, kNow);
+    ASSERT_FALSE(r.has_value()) << "damage round " << i << " accepted";
+    EXPECT_FALSE(r.error().message.empty());
+  }
 }
 
 TEST(BundleTest, RefusesTruncation) {
