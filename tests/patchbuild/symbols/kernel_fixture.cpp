@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -16,9 +17,25 @@ namespace fs = std::filesystem;
 namespace lp::patchbuild::symbols::testing {
 namespace {
 
-// LP_TARGET_RELEASE picks one; otherwise the highest /boot/vmlinuz-*.
+// What scripts/lib/target-kernel.sh (the one place that knows the target)
+// says, empty when it cannot tell (no Debian packages, e.g. a dev box).
+std::string ReleaseFromTargetScript() {
+  std::string command = "bash -c 'source \"" LP_SOURCE_DIR
+                        "/scripts/lib/target-kernel.sh\" && lp_target_release' 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), &::pclose);
+  if (!pipe) return {};
+  char line[256] = {};
+  if (!std::fgets(line, sizeof(line), pipe.get())) return {};
+  std::string release(line);
+  while (!release.empty() && (release.back() == '\n' || release.back() == '\r')) release.pop_back();
+  return release;
+}
+
+// LP_TARGET_RELEASE, else the target script's answer, else the highest
+// /boot/vmlinuz-*.
 std::string FindRelease() {
   if (const char* env = std::getenv("LP_TARGET_RELEASE"); env && *env) return env;
+  if (std::string release = ReleaseFromTargetScript(); !release.empty()) return release;
   std::vector<std::string> releases;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/boot", ec)) {
