@@ -45,7 +45,9 @@ struct TreeOptions {
 };
 
 // A prepared tree, locked for this object's lifetime: while it exists no other
-// build (thread or process) uses or prepares the same tree. Move-only.
+// build (thread or process) uses or prepares the same tree; a second
+// PrepareTree of the same tree, even in the same process, waits until this
+// object is destroyed. Move-only. Not for concurrent use from two threads.
 struct PreparedTree {
   Target target;
   std::filesystem::path dir;        // <cache>/<release>-<key>

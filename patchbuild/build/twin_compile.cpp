@@ -60,8 +60,11 @@ Status CollectSide(const PreparedTree& tree, const std::vector<TranslationUnit>&
     LP_TRY(CopyOut(tree.source_dir / u.object, OutPath(out_dir, u.object, side)));
     auto cmd = ReadObjectCmd(tree.source_dir, u.object);
     if (!cmd) return cmd.error();
+    // Directories that set their own flags (vDSO, boot code, purgatory) drop
+    // KCFLAGS; their code is not livepatchable anyway.
     if (cmd->command.find(kExtraCflags) == std::string::npos)
-      return MakeError(ErrorCode::kInternal, u.object.string() + " was not compiled with " + kExtraCflags);
+      return MakeError(ErrorCode::kUnsupported, u.object.string() + " is built with its own flags (without " +
+                                                    kExtraCflags + "): not livepatchable");
     ObjectPair& p = pairs[i];
     p.unit = u;
     p.in_module = cmd->is_module;
@@ -79,6 +82,19 @@ Status RemoveObjects(const PreparedTree& tree, const std::vector<TranslationUnit
     if (ec) return MakeError(ErrorCode::kIo, "removing " + u.object.string() + ": " + ec.message());
   }
   return Ok();
+}
+
+// Builds the originals of a local header's neighbours so their .cmd records
+// exist (units.hpp). Failures are expected (files outside the config) and
+// ignored; the log stays in out_dir.
+Status BuildHeaderNeighbours(const PreparedTree& tree, const std::vector<TranslationUnit>& neighbours,
+                             const fs::path& out_dir) {
+  std::vector<std::string> goals = {"-k"};
+  for (const auto& u : neighbours) goals.push_back(u.object.string());
+  CommandSpec spec = BuildCommand(tree.MakeArgv(goals));
+  auto result = RunCommand(spec);
+  if (!result) return result.error().WithContext("running make");
+  return WriteFileAtomic(out_dir / "make-header-users.log", DescribeArgv(spec.argv) + "\n" + result->output);
 }
 
 Expected<std::vector<TranslationUnit>> UnitsToBuild(const PreparedTree& tree, const PatchSeries& patches,
@@ -112,11 +128,16 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries
   auto recovered = RecoverInterruptedOverlay(tree.source_dir, tree.OverlayDir());
   if (!recovered) return recovered.error();
   if (patches.empty()) return MakeError(ErrorCode::kInvalidArgument, "no patch given");
+  LP_TRY(CheckPatchApplies(tree.source_dir, patches, tree.OverlayDir()));  // cheap: fail fast
+  clock.Lap("patch-check");
+  auto neighbours = UnbuiltNeighboursOfLocalHeaders(tree.source_dir, patches);
+  if (!neighbours.empty()) {
+    LP_TRY(BuildHeaderNeighbours(tree, neighbours, out_dir));
+    clock.Lap("build-header-users");
+  }
   auto units = UnitsToBuild(tree, patches, options);
   if (!units) return units.error();
   clock.Lap("find-units");
-  LP_TRY(CheckPatchApplies(tree.source_dir, patches, tree.OverlayDir()));
-  clock.Lap("patch-check");
 
   result.pairs.resize(units->size());
   LP_TRY(Build(tree, *units, Side::kOriginal, out_dir));

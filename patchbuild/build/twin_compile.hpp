@@ -34,11 +34,14 @@ struct CompileOptions {
 
 struct CompileResult {
   std::vector<ObjectPair> pairs;
-  StageTimes times;  // find-units, patch-check, compile-orig, patch-apply, compile-patched, restore
+  // patch-check, [build-header-users,] find-units, compile-orig, patch-apply,
+  // compile-patched, restore
+  StageTimes times;
 };
 
 // Runs, holding the tree's lock (through `tree`):
-//   find units -> trial patch (CheckPatchApplies) -> make <objs> (original) -> copy out ->
+//   trial patch (CheckPatchApplies) -> [build a local header's unbuilt
+//   neighbours, units.hpp] -> find units -> make <objs> (original) -> copy out ->
 //   apply patch (PatchOverlay) -> make <objs> (patched) -> copy out -> restore.
 // All units of one side build in one make -j<jobs> invocation. The two sides
 // cannot share one: both are the same kbuild target, and building the patched

@@ -155,6 +155,30 @@ Expected<std::vector<TranslationUnit>> UnitsIncludingHeader(const fs::path& tree
   return units;
 }
 
+std::vector<TranslationUnit> UnbuiltNeighboursOfLocalHeaders(const fs::path& tree, const PatchSeries& patches) {
+  std::vector<TranslationUnit> units;
+  std::set<fs::path> dirs;
+  for (const auto& patch : patches) {
+    for (const auto& file : patch.files) {
+      const fs::path& path = file.Path();
+      bool global = std::find(path.begin(), path.end(), fs::path("include")) != path.end();
+      if (RoleOf(path) == FileRole::kHeader && file.change == FileChange::kModify && !global)
+        dirs.insert(path.parent_path());
+    }
+  }
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(tree / dir, ec)) {
+      if (entry.path().extension() != ".c") continue;
+      fs::path source = dir / entry.path().filename();
+      fs::path object = fs::path(source).replace_extension(".o");
+      if (!fs::exists(tree / object, ec)) units.push_back(TranslationUnit{source, object});
+    }
+  }
+  std::sort(units.begin(), units.end(), [](const auto& a, const auto& b) { return a.object < b.object; });
+  return units;
+}
+
 Expected<std::vector<TranslationUnit>> FindTouchedUnits(const fs::path& tree, const PatchSeries& patches) {
   std::set<fs::path> objects;
   std::vector<TranslationUnit> units;

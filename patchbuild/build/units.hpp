@@ -4,11 +4,18 @@
 // - A .c file is its own unit: fs/proc/cmdline.c -> fs/proc/cmdline.o.
 // - A header is in every unit whose kbuild dependency file (.<obj>.cmd,
 //   the deps_<obj> list gcc -MMD wrote) names it. Only units already built in
-//   the tree have such a file, so a header fix finds the units earlier
-//   builds compiled; name any others explicitly (CompileOptions::extra_units).
+//   the tree have such a file. So, before looking:
+//     * a local header (fs/proc/internal.h: no "include" directory in its
+//       path) gets the not-yet-built .c files of its own directory built
+//       once (originals, make -k: files outside the config just fail), which
+//       is where such headers' users are; those objects stay in the cached
+//       tree for the next build;
+//     * a global header (include/..., arch/x86/include/...) has hundreds or
+//       thousands of users, too many to build speculatively: its users are
+//       the units earlier builds compiled, plus CompileOptions::extra_units.
+//       (Finding them all means building the whole kernel once: ~1-2 h on
+//       two cores, which a cached tree could do in the background later.)
 //   A header no built unit includes is an error rather than a silent no-op.
-//   (Finding them all would mean building the whole kernel once: ~1-2 h on
-//   two cores, which a cached tree could do in the background later.)
 // - Assembly, Makefiles and Kconfig change more than C functions: refused.
 // - Documentation and scripts do not change the kernel image: ignored.
 #pragma once
@@ -45,6 +52,11 @@ Expected<ObjectCmd> ReadObjectCmd(const std::filesystem::path& tree, const std::
 // Units whose recorded dependencies include `header` (tree-relative).
 Expected<std::vector<TranslationUnit>> UnitsIncludingHeader(const std::filesystem::path& tree,
                                                             const std::filesystem::path& header);
+
+// The unbuilt .c files next to the local headers the series modifies (see
+// above); empty when it modifies none.
+std::vector<TranslationUnit> UnbuiltNeighboursOfLocalHeaders(const std::filesystem::path& tree,
+                                                             const PatchSeries& patches);
 
 // All units the patch touches (sorted, unique). Errors for refused file types,
 // for deleted .c files and when nothing buildable is touched.

@@ -139,6 +139,24 @@ TEST_F(KernelTree, ModuleExampleNamesTheModule) {
   EXPECT_EQ(InTree("fs/nls/nls_utf8.c"), FromTarball("fs/nls/nls_utf8.c"));
 }
 
+TEST_F(KernelTree, LocalHeaderExampleCompilesEveryUnitThatIncludesIt) {
+  auto result = CompileTwice(tree_, Example("header-local/proc_internal.patch"), out_.path());
+  ASSERT_TRUE(result) << result.error().message;
+  PrintTimes("compile-header", result->times);
+  std::vector<fs::path> objects;
+  bool some_differ = false;
+  for (const auto& p : result->pairs) {
+    objects.push_back(p.unit.object);
+    EXPECT_EQ(p.object_name, "vmlinux") << p.unit.object;
+    some_differ = some_differ || ReadFile(p.original).value() != ReadFile(p.patched).value();
+  }
+  EXPECT_GT(objects.size(), 10u);  // most of fs/proc includes internal.h
+  EXPECT_NE(std::find(objects.begin(), objects.end(), "fs/proc/inode.o"), objects.end());
+  EXPECT_EQ(std::find(objects.begin(), objects.end(), "fs/proc/cmdline.o"), objects.end());  // does not include it
+  EXPECT_TRUE(some_differ);
+  EXPECT_EQ(InTree("fs/proc/internal.h"), FromTarball("fs/proc/internal.h"));
+}
+
 TEST_F(KernelTree, PatchThatDoesNotApplyNamesFileAndHunk) {
   auto result = CompileTwice(tree_, Example("bad/does-not-apply.patch"), out_.path());
   ASSERT_FALSE(result);

@@ -59,7 +59,7 @@ TEST_F(TwinCompileTest, BuildsBothSidesAndLeavesTheTreeAsItWas) {
   EXPECT_FALSE(fs::exists(tree_.OverlayDir() / "journal"));
   std::vector<std::string> stages;
   for (const auto& [name, seconds] : result->times) stages.push_back(name);
-  EXPECT_EQ(stages, (std::vector<std::string>{"find-units", "patch-check", "compile-orig", "patch-apply",
+  EXPECT_EQ(stages, (std::vector<std::string>{"patch-check", "find-units", "compile-orig", "patch-apply",
                                               "compile-patched", "restore"}));
 }
 
@@ -92,6 +92,17 @@ TEST_F(TwinCompileTest, HeaderPatchBuildsTheBuiltUnitsThatIncludeIt) {
   EXPECT_EQ(result->pairs[0].unit.object, "fs/a.o");
   EXPECT_EQ(result->pairs[1].unit.object, "fs/b.o");
   EXPECT_EQ(Read(Src("include/fake.h")), "#define FAKE 1\n");
+}
+
+TEST_F(TwinCompileTest, LocalHeaderUsersAreFoundWithoutEarlierBuilds) {
+  auto result = CompileTwice(
+      tree_, Patch("--- a/fs/local.h\n+++ b/fs/local.h\n@@ -1 +1 @@\n-#define LOCAL 1\n+#define LOCAL 2\n"), out_);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_EQ(result->pairs.size(), 1u);
+  EXPECT_EQ(result->pairs[0].unit.object, "fs/b.o");
+  EXPECT_TRUE(fs::exists(Src("fs/a.o")));  // built to look at its deps, kept for later builds
+  EXPECT_TRUE(fs::exists(out_ / "make-header-users.log"));
+  EXPECT_EQ(Read(Src("fs/local.h")), "#define LOCAL 1\n");
 }
 
 TEST_F(TwinCompileTest, CompileErrorNamesTheFileAndRestoresTheTree) {
