@@ -106,7 +106,12 @@ Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {
       QueueReport(refusal);  // not recorded: an unverified id must not block the real patch
       continue;
     }
-    if (state_.Find(m->patch_id, m->version)) continue;  // dealt with already
+    if (const PatchRecord* seen = state_.Find(m->patch_id, m->version)) {
+      // Dealt with already, unless it is recorded applied but is not live
+      // (lost at reboot and the cached copy was unusable): apply it again.
+      auto live = deps_.kernel.ReadPatchState(seen->module_name);
+      if (seen->state != "applied" || (live && live->InEffect())) continue;
+    }
     refusal.patch_id = m->patch_id;
     refusal.version = m->version;
     Status ok = m->module_sha256 == offer.blob

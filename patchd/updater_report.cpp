@@ -49,7 +49,11 @@ void Updater::FlushReports() {
 
 Event Updater::DoReport(Job& job) {
   state_.last_error = job.error;
-  if (!job.result.empty() && !job.patch_id.empty() && job.result != "applied") {
+  // A cached copy that no longer verifies (expired keys document, a damaged
+  // file) says nothing about the patch itself: keep the record, so the next
+  // check-in fetches it again instead of treating the version as refused.
+  bool cache_refusal = job.source == "cache" && job.result == "refused";
+  if (!job.result.empty() && !job.patch_id.empty() && job.result != "applied" && !cache_refusal) {
     PatchRecord rec{job.patch_id, job.version, deps_.identity.build_id, job.sha256, job.module_name,
                     job.replace, job.result, {}, "", deps_.clock.WallNow()};
     if (const PatchRecord* old = state_.Find(job.patch_id, job.version)) {

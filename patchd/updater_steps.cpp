@@ -2,13 +2,19 @@
 #include <algorithm>
 
 #include "common/crypto.hpp"
+#include "common/file_util.hpp"
 #include "patchd/kill_switch.hpp"
 #include "patchd/updater.hpp"
 
 namespace lp::patchd {
 
 Event Updater::DoDownload(Job& job) {
-  if (cache_.HasModule(job.sha256)) return Event::kOk;  // Verify checks the bytes
+  if (cache_.HasModule(job.sha256)) {
+    // A damaged cached copy is fetched again rather than blamed on the patch.
+    auto cached = ReadFile(cache_.ModulePath(job.sha256), static_cast<std::size_t>(deps_.config.max_blob_bytes));
+    if (cached && Sha256Hex(*cached) == job.sha256) return Event::kOk;
+    cache_.Discard(job.sha256);
+  }
   if (!deps_.portal) {
     Fail(job, "failed", "module " + job.sha256 + " is not cached and there is no portal");
     return Event::kFailed;

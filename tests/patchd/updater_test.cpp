@@ -116,6 +116,23 @@ TEST_F(UpdaterTest, TamperedCachedModuleIsRefusedAtBoot) {
   EXPECT_TRUE(world_.kernel->LoadedModules().empty());
 }
 
+TEST_F(UpdaterTest, UnusableCacheAtBootIsHealedByTheNextCheckIn) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  std::filesystem::remove_all(world_.dir / "sys");
+  auto rec = world_.State().Applied(world_.identity.build_id)[0];
+  ASSERT_TRUE(WriteFileAtomic(world_.config.paths.state_dir / "cache" / (rec.sha256 + ".ko"), "garbage"));
+  world_.Restart();
+  auto jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs);
+  EXPECT_EQ((*jobs)[0].result, "refused");
+  EXPECT_EQ(world_.State().Find("lp-cmdline", 1)->state, "applied");  // not blamed on the patch
+  world_.portal->issued += 1;
+  EXPECT_EQ(CheckIn().result, "applied");
+  EXPECT_TRUE(world_.InEffect("lp_cmdline"));
+  EXPECT_EQ(world_.portal->blob_fetches, 2);
+}
+
 TEST_F(UpdaterTest, BadManifestSignatureIsRefused) {
   auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
   p.manifest_sig = *NewKey().Sign(p.manifest_json);
