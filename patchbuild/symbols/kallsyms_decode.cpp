@@ -85,6 +85,7 @@ Expected<SymbolTable> DecodeKallsyms(const VmlinuxImage& image) {
   auto base = ReadLe<std::uint64_t>(bytes, layout->relative_base);
   bool absolute_percpu = UsesAbsolutePercpu(bytes, *layout);
   SymbolTable table;
+  table.Reserve(layout->count);
   std::uint64_t offset = layout->names;
   for (std::uint32_t i = 0; i < layout->count; ++i) {
     std::string expanded = ExpandName(bytes, tokens, &offset);

@@ -35,6 +35,11 @@ class SymbolTable {
  public:
   // Appends in kallsyms order; sets symbol.index.
   void Add(Symbol symbol);
+  // Room for n symbols (a decode knows kallsyms_num_syms up front).
+  void Reserve(std::size_t n) {
+    symbols_.reserve(n);
+    by_name_.reserve(n);
+  }
 
   const std::vector<Symbol>& symbols() const { return symbols_; }
   std::size_t size() const { return symbols_.size(); }
