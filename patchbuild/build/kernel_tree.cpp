@@ -82,10 +82,10 @@ Status Prepare(PreparedTree& t, const TreeOptions& options) {
   if (!version) return version.error();
   t.source_version = *version;
   LP_TRY(CheckSameVersion(t.source_version, t.target.version, t.target.release));
-  LP_TRY(ConfigureTree(t.source_dir, t.target, t.MakeArgv({"olddefconfig"})));
+  LP_TRY(ConfigureTree(t.source_dir, t.target, t.MakeArgv({"olddefconfig"}), t.dir));
   clock.Lap("configure");
   CommandSpec prepare = BuildCommand(t.MakeArgv({"prepare"}));
-  auto made = RunChecked(prepare, "make prepare in " + t.source_dir.string());
+  auto made = RunChecked(prepare, "make prepare in " + t.source_dir.string(), t.dir / "prepare.log");
   if (!made) return made.error();
   clock.Lap("make-prepare");
   return WriteStamp(t);

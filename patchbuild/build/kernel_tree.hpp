@@ -10,6 +10,7 @@
 //     prepared                  stamp, written last and atomically: a tree
 //                               without it is half-made and is prepared again
 //     overlay/                  journal + saved originals while a patch is applied
+//     olddefconfig.log, prepare.log   make's output of the last preparation
 //
 // Preparation: unpack (tar, xz -T2) or copy the source, check its version
 // against the target's, copy the target's .config and .kernelvariables (so

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "common/file_util.hpp"
 #include "patchbuild/build/config_check.hpp"
@@ -29,6 +30,18 @@ std::vector<std::string> TarDecompressArgs(const std::string& name) {
 
 }  // namespace
 
+std::string LastMeaningfulLine(const std::string& output) {
+  std::istringstream in(output);
+  std::string last, meaningful;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    last = line;
+    bool from_make = line.rfind("make: ", 0) == 0 || line.rfind("make[", 0) == 0;
+    if (!from_make) meaningful = line;
+  }
+  return meaningful.empty() ? last : meaningful;
+}
+
 std::string OutputTail(const std::string& output, std::size_t lines) {
   std::size_t pos = output.size();
   while (pos > 0 && output[pos - 1] == '\n') --pos;
@@ -42,13 +55,14 @@ std::string OutputTail(const std::string& output, std::size_t lines) {
   return tail;
 }
 
-Expected<CommandResult> RunChecked(const CommandSpec& spec, const std::string& what) {
+Expected<CommandResult> RunChecked(const CommandSpec& spec, const std::string& what, const fs::path& log) {
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext(what);
-  if (!result->ok())
-    return MakeError(ErrorCode::kIo, what + " failed (exit " + std::to_string(result->exit_code) +
-                                         "): " + OutputTail(result->output));
-  return result;
+  if (!log.empty()) LP_TRY(WriteFileAtomic(log, DescribeArgv(spec.argv) + "\n" + result->output));
+  if (result->ok()) return result;
+  std::string failed = what + " failed (exit " + std::to_string(result->exit_code) + "): ";
+  if (log.empty()) return MakeError(ErrorCode::kIo, failed + OutputTail(result->output));
+  return MakeError(ErrorCode::kIo, failed + LastMeaningfulLine(result->output) + " (log: " + log.string() + ")");
 }
 
 Status MaterializeSource(const fs::path& source, const fs::path& dest) {
@@ -88,7 +102,7 @@ std::string OwningPackageVersion(const fs::path& file) {
 }
 
 Status ConfigureTree(const fs::path& tree, const Target& target,
-                     const std::vector<std::string>& make_olddefconfig) {
+                     const std::vector<std::string>& make_olddefconfig, const fs::path& log_dir) {
   auto config = ReadFile(target.config);
   if (!config) return config.error().WithContext("reading target config");
   auto variables = ReadFile(target.kernelvariables);
@@ -96,7 +110,7 @@ Status ConfigureTree(const fs::path& tree, const Target& target,
   LP_TRY(WriteFileAtomic(tree / ".config", *config));
   LP_TRY(WriteFileAtomic(tree / ".kernelvariables", *variables));
   CommandSpec spec = BuildCommand(make_olddefconfig);
-  auto r = RunChecked(spec, "make olddefconfig");
+  auto r = RunChecked(spec, "make olddefconfig", log_dir / "olddefconfig.log");
   if (!r) return r.error();
   auto after = ReadFile(tree / ".config");
   if (!after) return after.error().WithContext("reading the configured .config");

@@ -14,8 +14,16 @@
 
 namespace lp::patchbuild::tree {
 
-// Runs a command; a non-zero exit becomes an Error "<what> failed (exit N): <last lines>".
-Expected<CommandResult> RunChecked(const CommandSpec& spec, const std::string& what);
+// Runs a command; a non-zero exit becomes an Error. With a log path the whole
+// output is written there and the error is one line: "<what> failed (exit N):
+// <last line of output> (log: <path>)"; without, it ends with the last lines.
+Expected<CommandResult> RunChecked(const CommandSpec& spec, const std::string& what,
+                                   const std::filesystem::path& log = {});
+
+// The last line of make's output that is not make's own bookkeeping
+// ("make: Leaving directory", "make[2]: *** [...] Error 1"): usually the
+// tool's own complaint. Falls back to the last line.
+std::string LastMeaningfulLine(const std::string& output);
 
 // The last `lines` lines of a command's output, for error messages.
 std::string OutputTail(const std::string& output, std::size_t lines = 15);
@@ -30,8 +38,9 @@ std::string OwningPackageVersion(const std::filesystem::path& file);
 
 // Copies .config and .kernelvariables in, runs olddefconfig, and errors when
 // the resulting config differs from the target's.
+// make's output goes to <log_dir>/olddefconfig.log.
 Status ConfigureTree(const std::filesystem::path& tree, const Target& target,
-                     const std::vector<std::string>& make_olddefconfig);
+                     const std::vector<std::string>& make_olddefconfig, const std::filesystem::path& log_dir);
 
 // Identity of the source for the cache key: for a tarball its canonical
 // path, size and mtime; for a directory its path and top Makefile.

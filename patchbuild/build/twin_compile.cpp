@@ -41,7 +41,7 @@ Status Build(const PreparedTree& tree, const std::vector<TranslationUnit>& units
   for (const auto& u : units) files += (files.empty() ? "" : ", ") + u.source.string();
   return MakeError(ErrorCode::kInvalidArgument,
                    std::string("compiling the ") + SideName(side) + " " + files + " failed: " +
-                       (why.empty() ? OutputTail(result->output, 5) : why) + " (log: " + log.string() + ")");
+                       (why.empty() ? LastMeaningfulLine(result->output) : why) + " (log: " + log.string() + ")");
 }
 
 Status CopyOut(const fs::path& from, const fs::path& to) {

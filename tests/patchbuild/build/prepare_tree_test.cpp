@@ -17,7 +17,8 @@ std::string FakeMakefile(int sublevel) {
   return "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = " + std::to_string(sublevel) +
          "\nEXTRAVERSION =\n"
          "olddefconfig:\n\t@if [ -e drift ]; then echo CONFIG_DRIFT=y >> .config; fi\n"
-         "prepare:\n\t@echo \"$(KCFLAGS)\" > prepared-by-make\n";
+         "prepare:\n\t@if [ -e fail ]; then echo 'a line before'; echo 'scripts/pahole-version.sh: pahole not found'; exit 2; fi\n"
+         "\t@echo \"$(KCFLAGS)\" > prepared-by-make\n";
 }
 
 class PrepareTreeTest : public ::testing::Test {
@@ -115,6 +116,20 @@ TEST_F(PrepareTreeTest, ConfigDriftIsAnErrorAndNoTreeIsLeft) {
       << tree.error().message;
   for (const auto& entry : fs::directory_iterator(options_.cache_dir))
     EXPECT_FALSE(fs::exists(entry.path() / "linux"));
+}
+
+TEST_F(PrepareTreeTest, FailedPrepareIsOneLineWithItsLog) {
+  ASSERT_TRUE(WriteFileAtomic(source() / "fail", ""));
+  auto tree = PrepareTree(options_);
+  ASSERT_FALSE(tree);
+  const std::string& m = tree.error().message;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  EXPECT_NE(m.find("failed (exit 2): scripts/pahole-version.sh: pahole not found (log: "), std::string::npos) << m;
+  std::string log_path = m.substr(m.find("(log: ") + 6);
+  log_path.pop_back();
+  auto log = ReadFile(log_path);
+  ASSERT_TRUE(log) << log_path;
+  EXPECT_NE(log->find("a line before"), std::string::npos);
 }
 
 TEST_F(PrepareTreeTest, UnpacksATarball) {
