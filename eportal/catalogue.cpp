@@ -22,12 +22,20 @@ Expected<PatchPtr> Catalogue::MakePatch(PatchRecord record) {
 }
 
 void Catalogue::AddPatch(PatchPtr patch) {
-  std::unique_lock lock(mu_);
-  patches_.push_back(std::move(patch));
-  ++generation_;
+  {
+    std::unique_lock lock(mu_);
+    patches_.push_back(std::move(patch));
+    ++generation_;
+  }
+  Changed();
 }
 
 void Catalogue::ApplyEvent(const ReleaseEvent& event) {
+  ApplyEventLocked(event);
+  Changed();
+}
+
+void Catalogue::ApplyEventLocked(const ReleaseEvent& event) {
   std::unique_lock lock(mu_);
   GroupEntry& entry = plans_[event.group][event.patch_id];
   if (event.kind == ReleaseEvent::Kind::kRelease) {
@@ -78,6 +86,24 @@ DevicePlan Catalogue::PlanFor(const std::string& group, const KernelIdentity& id
 std::uint64_t Catalogue::generation() const {
   std::shared_lock lock(mu_);
   return generation_;
+}
+
+}  // namespace lp::eportal
+
+namespace lp::eportal {
+
+void Catalogue::SetOnChange(std::function<void()> on_change) {
+  std::unique_lock lock(mu_);
+  on_change_ = std::move(on_change);
+}
+
+void Catalogue::Changed() {
+  std::function<void()> notify;
+  {
+    std::shared_lock lock(mu_);
+    notify = on_change_;
+  }
+  if (notify) notify();
 }
 
 }  // namespace lp::eportal

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -49,6 +50,9 @@ class Catalogue {
   DevicePlan PlanFor(const std::string& group, const KernelIdentity& identity) const;
   // Bumped on every change; lets callers notice that plans may have changed.
   std::uint64_t generation() const;
+  // Called after every change, outside the lock (the server wakes parked
+  // long polls with it). Pass nullptr to remove.
+  void SetOnChange(std::function<void()> on_change);
 
  private:
   struct GroupEntry {
@@ -59,6 +63,10 @@ class Catalogue {
   std::vector<PatchPtr> patches_;
   std::map<std::string, std::map<std::string, GroupEntry>> plans_;  // group -> patch id -> entry
   std::uint64_t generation_ = 0;
+  std::function<void()> on_change_;
+
+  void Changed();
+  void ApplyEventLocked(const ReleaseEvent& event);
 };
 
 }  // namespace lp::eportal

@@ -1,10 +1,14 @@
 // Device endpoints: enroll, check-in, blobs, reports (docs/api.md).
+#include <algorithm>
+
 #include "eportal/checkin_answer.hpp"
 #include "eportal/handlers.hpp"
 #include "eportal/secrets.hpp"
 
 namespace lp::eportal {
 namespace {
+
+constexpr int kMaxWaitSeconds = 300;
 
 KernelIdentity IdentityFrom(const nlohmann::json& j) {
   const auto& id = j.at("identity");
@@ -78,6 +82,7 @@ Response HandleCheckin(const Request& req, Services& s) {
     Response r;
     r.status = 304;
     r.headers.push_back({"ETag", etag});
+    r.hold_seconds = std::clamp(body->value("wait", 0), 0, kMaxWaitSeconds);
     return r;
   }
   auto answer = BuildSignedAnswer(device.id, plan, s, now);

@@ -34,6 +34,10 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string route = "other";  // metrics / log label, filled in by the router
+  // A 304 check-in that asked for a long poll: the server may hold the
+  // request up to this many seconds and ask the router again when the
+  // catalogue changes. The router itself never blocks.
+  int hold_seconds = 0;
 };
 
 Response JsonResponse(int status, const nlohmann::json& body);

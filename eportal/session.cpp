@@ -115,7 +115,18 @@ void HttpSession<Stream>::OnBody(beast::error_code ec, std::size_t) {
 template <class Stream>
 void HttpSession<Stream>::Dispatch(Request request) {
   const bool keep_alive = parser_->keep_alive() && !ctx_.stopping;
-  if (!RunsOnWorker(request.Path())) return Write(Handle(request, ctx_.services), keep_alive);
+  if (!RunsOnWorker(request.Path())) {
+    hold_deadline_.reset();
+    const std::uint64_t generation = ctx_.services.catalogue.generation();
+    Response response = Handle(request, ctx_.services);
+    if (response.hold_seconds > 0 && !ctx_.stopping) {
+      Park(std::move(request), response.hold_seconds, keep_alive);
+      // A change between Handle and Park would otherwise go unnoticed.
+      if (ctx_.services.catalogue.generation() != generation) hold_timer_->cancel();
+      return;
+    }
+    return Write(std::move(response), keep_alive);
+  }
   auto self = this->shared_from_this();
   boost::asio::post(ctx_.workers, [self, keep_alive, req = std::move(request)]() {
     Response response = Handle(req, self->ctx_.services);
@@ -123,6 +134,40 @@ void HttpSession<Stream>::Dispatch(Request request) {
       self->Write(std::move(r), keep_alive);
     });
   });
+}
+
+template <class Stream>
+void HttpSession<Stream>::Park(Request request, int hold_seconds, bool keep_alive) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!hold_deadline_) hold_deadline_ = now + std::chrono::seconds(hold_seconds);
+  held_ = std::move(request);
+  if (!hold_timer_) hold_timer_.emplace(stream_.get_executor());
+  hold_timer_->expires_at(*hold_deadline_);
+  std::weak_ptr<HttpSession> weak = this->shared_from_this();
+  auto executor = stream_.get_executor();
+  hold_id_ = ctx_.long_polls.Add([weak, executor] {
+    boost::asio::post(executor, [weak] {
+      if (auto self = weak.lock(); self && self->hold_timer_) self->hold_timer_->cancel();
+    });
+  });
+  hold_timer_->async_wait([self = this->shared_from_this(), keep_alive](beast::error_code) {
+    self->OnHoldWake(keep_alive);
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::OnHoldWake(bool keep_alive) {
+  ctx_.long_polls.Remove(hold_id_);
+  const std::uint64_t generation = ctx_.services.catalogue.generation();
+  Response response = Handle(held_, ctx_.services);
+  const bool time_left = std::chrono::steady_clock::now() < *hold_deadline_;
+  if (response.hold_seconds > 0 && time_left && !ctx_.stopping) {
+    // Woken by a change that does not concern this device: keep waiting.
+    Park(std::move(held_), response.hold_seconds, keep_alive);
+    if (ctx_.services.catalogue.generation() != generation) hold_timer_->cancel();
+    return;
+  }
+  Write(std::move(response), keep_alive && !ctx_.stopping);
 }
 
 template <class Stream>

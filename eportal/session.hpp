@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -33,6 +34,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void OnHeader(boost::beast::error_code ec, std::size_t bytes);
   void OnBody(boost::beast::error_code ec, std::size_t bytes);
   void Dispatch(Request request);
+  // Long poll: wait for a catalogue change or the deadline, then ask again.
+  void Park(Request request, int hold_seconds, bool keep_alive);
+  void OnHoldWake(bool keep_alive);
   void Write(Response response, bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void Close();
@@ -46,6 +50,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::chrono::steady_clock::time_point started_;
   std::string method_, path_;
+  std::optional<boost::asio::steady_timer> hold_timer_;
+  std::optional<std::chrono::steady_clock::time_point> hold_deadline_;
+  Request held_;
+  std::uint64_t hold_id_ = 0;
 };
 
 extern template class HttpSession<PlainStream>;

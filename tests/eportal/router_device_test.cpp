@@ -89,6 +89,20 @@ TEST_F(RouterDeviceTest, UnchangedAnswerIs304UntilSomethingChanges) {
   EXPECT_EQ(Checkin(d.credential, CheckinBody(), etag).status, 200);
 }
 
+TEST_F(RouterDeviceTest, UnchangedAnswerWithWaitAsksTheServerToHold) {
+  Enrolled d = Enroll("lab");
+  std::string etag;
+  for (auto& [k, v] : Checkin(d.credential).headers)
+    if (k == "ETag") etag = v;
+  json body = CheckinBody();
+  body["wait"] = 9999;
+  Response r = Checkin(d.credential, body, etag);
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.hold_seconds, 300) << "wait is capped at 300 s";
+  body["wait"] = 0;
+  EXPECT_EQ(Checkin(d.credential, body, etag).hold_seconds, 0);
+}
+
 TEST_F(RouterDeviceTest, DeviceInAnotherGroupOrKernelGetsNothing) {
   Enrolled other_group = Enroll("prod");
   Enrolled other_kernel = Enroll("lab", TestIdentity(std::string(40, 'b')));

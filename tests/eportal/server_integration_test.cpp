@@ -2,6 +2,8 @@
 // integration (test names start with Integration). Every call has a curl
 // timeout and ctest adds an overall one.
 #include <cstdlib>
+#include <future>
+#include <thread>
 
 #include "eportal/http_client.hpp"
 #include "eportal/server.hpp"
@@ -90,6 +92,61 @@ TEST_F(IntegrationServer, EnrollCheckinAndBlobOverTls) {
   EXPECT_EQ(blob.body, spec.module);
   EXPECT_EQ(Sha256Hex(blob.body), blob_sha);
   EXPECT_NE(blob.headers["cache-control"].find("immutable"), std::string::npos);
+}
+
+TEST_F(IntegrationServer, LongPollIsAnsweredWhenAReleaseArrives) {
+  StartServer(/*tls=*/false);
+  BundleSpec spec;
+  ASSERT_EQ(Send("POST", "/api/v1/admin/patches", MakeBundle(pki_, spec), admin_token_).status, 200);
+  Enrolled d = Enroll("lab");
+  json id = {{"release", spec.target.release}, {"build_id", spec.target.build_id}, {"arch", spec.target.arch}};
+  HttpResult first = Send("POST", "/api/v1/checkin", json{{"identity", id}}.dump(), d.credential);
+  ASSERT_EQ(first.status, 200);
+  const std::string etag = first.headers["etag"];
+
+  // Times out with 304 when nothing changes.
+  auto start = std::chrono::steady_clock::now();
+  HttpResult idle = Send("POST", "/api/v1/checkin", json{{"identity", id}, {"wait", 1}}.dump(), d.credential,
+                         {{"If-None-Match", etag}});
+  EXPECT_EQ(idle.status, 304);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+
+  // Answered as soon as a release concerns the device, long before 30 s.
+  auto parked = std::async(std::launch::async, [&] {
+    return Send("POST", "/api/v1/checkin", json{{"identity", id}, {"wait", 30}}.dump(), d.credential,
+                {{"If-None-Match", etag}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(Send("POST", "/api/v1/admin/releases", json{{"patch_id", spec.patch_id}, {"group", "other"}}.dump(),
+                 admin_token_).status, 200);  // another group: keeps waiting
+  ASSERT_EQ(parked.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  start = std::chrono::steady_clock::now();
+  ASSERT_EQ(Send("POST", "/api/v1/admin/releases", json{{"patch_id", spec.patch_id}, {"group", "lab"}}.dump(),
+                 admin_token_).status, 200);
+  ASSERT_EQ(parked.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  HttpResult answer = parked.get();
+  ASSERT_EQ(answer.status, 200);
+  json payload = json::parse(Base64Decode(json::parse(answer.body)["payload"].get<std::string>()).value());
+  EXPECT_EQ(payload["patches"].size(), 1u);
+}
+
+TEST_F(IntegrationServer, ShutdownAnswersParkedLongPollsAtOnce) {
+  StartServer(/*tls=*/false);
+  Enrolled d = Enroll("lab");
+  KernelIdentity k = TestIdentity();
+  json body = {{"identity", {{"release", k.release}, {"build_id", k.build_id}, {"arch", k.arch}}}, {"wait", 60}};
+  std::string etag = Send("POST", "/api/v1/checkin", body.dump(), d.credential).headers["etag"];
+  auto parked = std::async(std::launch::async, [&] {
+    return Send("POST", "/api/v1/checkin", body.dump(), d.credential, {{"If-None-Match", etag}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  server_->Shutdown();
+  ASSERT_EQ(parked.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(parked.get().status, 304);
+  server_->Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST_F(IntegrationServer, PlainHttpHealthLimitsAndGracefulStop) {
