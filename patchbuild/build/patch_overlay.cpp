@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "common/file_util.hpp"
+#include "common/raii.hpp"
 #include "patchbuild/build/command.hpp"
 #include "patchbuild/build/tree_steps.hpp"
 
@@ -103,6 +105,10 @@ Expected<JournalFile> SaveOriginal(const fs::path& tree, const fs::path& backup,
   f.existed = true;
   f.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   LP_TRY(CopyPreservingMode(tree / rel, backup / rel));
+  // On disk before the journal that points at it, so even a power cut after
+  // the journal leaves a complete original to restore.
+  UniqueFd fd(::open((backup / rel).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() || ::fsync(fd.get()) != 0) return Errno("syncing backup of " + rel.string());
   return f;
 }
 
