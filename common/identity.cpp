@@ -117,6 +117,18 @@ Expected<std::string> BuildIdFromElf(std::string_view elf_bytes) {
   return BuildIdFromSegments(elf_bytes, eh);
 }
 
+Expected<std::string> ElfArch(std::string_view elf_bytes) {
+  Elf64_Ehdr eh;
+  LP_TRY(CheckElf64Header(elf_bytes, &eh));
+  switch (eh.e_machine) {
+    case EM_X86_64: return std::string("x86_64");
+    case EM_AARCH64: return std::string("aarch64");
+    default:
+      return MakeError(ErrorCode::kUnsupported, "ELF machine " + std::to_string(eh.e_machine) +
+                                                    " is not a supported architecture");
+  }
+}
+
 Expected<std::string> BuildIdFromVmlinuz(const std::filesystem::path& vmlinuz) {
   auto vmlinux = ExtractVmlinux(vmlinuz);
   if (!vmlinux) return vmlinux.error();

@@ -25,6 +25,10 @@ Expected<std::string> BuildIdFromNotes(std::string_view notes);
 // of its note sections/segments.
 Expected<std::string> BuildIdFromElf(std::string_view elf_bytes);
 
+// The uname -m spelling of an ELF file's e_machine ("x86_64", "aarch64"),
+// kUnsupported for machines fleetpatch does not target.
+Expected<std::string> ElfArch(std::string_view elf_bytes);
+
 // Build id of the kernel packed in a bzImage (/boot/vmlinuz-R): finds the
 // compressed payload, decompresses it and reads the vmlinux's note.
 Expected<std::string> BuildIdFromVmlinuz(const std::filesystem::path& vmlinuz);

@@ -27,10 +27,24 @@ std::string Builder() {
   return std::string("patchbuild ") + LP_VERSION + " on " + host;
 }
 
+// The image must be for the architecture the manifest will name: a device
+// compares both, so a mismatch here would only surface on the fleet.
+Expected<std::string> BuildIdOfImage(const std::filesystem::path& vmlinuz, const std::string& arch) {
+  auto vmlinux = ExtractVmlinux(vmlinuz);
+  if (!vmlinux) return vmlinux.error();
+  auto image_arch = ElfArch(*vmlinux);
+  if (!image_arch) return image_arch.error().WithContext(vmlinuz.string());
+  if (*image_arch != arch)
+    return Invalid(vmlinuz.string() + " is an " + *image_arch + " kernel, not --arch " + arch);
+  auto id = BuildIdFromElf(*vmlinux);
+  if (!id) return id.error().WithContext("vmlinux in " + vmlinuz.string());
+  return id;
+}
+
 Expected<std::string> ResolveBuildId(const BundleRequest& r) {
   if (r.vmlinuz.has_value() == !r.build_id.empty())
     return Invalid("give exactly one of --vmlinuz and --build-id");
-  if (r.vmlinuz) return BuildIdFromVmlinuz(*r.vmlinuz);
+  if (r.vmlinuz) return BuildIdOfImage(*r.vmlinuz, r.arch);
   std::string id = r.build_id;
   std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
   if (!HexDecode(id) || id.empty()) return Invalid("--build-id must be hex, got '" + r.build_id + "'");

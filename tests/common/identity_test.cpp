@@ -1,6 +1,7 @@
 #include "common/identity.hpp"
 
 #include <elf.h>
+#include <sys/utsname.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -89,6 +90,23 @@ TEST(BuildIdFromElfTest, FallsBackToProgramHeaders) {
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(*got, expected);
   EXPECT_EQ(got->size(), 32u);
+}
+
+TEST(ElfArchTest, NamesTheMachine) {
+  auto self = ReadFile("/proc/self/exe");
+  ASSERT_TRUE(self.has_value());
+  auto arch = ElfArch(*self);
+  ASSERT_TRUE(arch.has_value()) << arch.error().message;
+  struct utsname uts {};
+  ASSERT_EQ(::uname(&uts), 0);
+  EXPECT_EQ(*arch, uts.machine);
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, self->data(), sizeof eh);
+  eh.e_machine = EM_PPC64;
+  std::memcpy(self->data(), &eh, sizeof eh);
+  auto ppc = ElfArch(*self);
+  ASSERT_FALSE(ppc.has_value());
+  EXPECT_EQ(ppc.error().code, ErrorCode::kUnsupported);
 }
 
 TEST(BuildIdFromElfTest, RejectsNonElfAndTruncated) {

@@ -195,6 +195,14 @@ TEST_F(CliTest, BuildIdFromRealVmlinuz) {
     if (args[i] == "--build-id") args[i] = "--vmlinuz", args[i + 1] = vmlinuz.string();
   auto r = RunCli(args);
   ASSERT_EQ(r.code, cli::kExitOk) << r.err;
+  auto wrong_arch = args;
+  for (std::size_t i = 0; i + 1 < wrong_arch.size(); ++i)
+    if (wrong_arch[i] == "-o") wrong_arch[i + 1] = Path("arm.bundle");
+  wrong_arch.insert(wrong_arch.end(), {"--arch", "aarch64"});
+  auto refused = RunCli(wrong_arch);
+  EXPECT_EQ(refused.code, cli::kExitError);
+  EXPECT_NE(refused.err.find("not --arch aarch64"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "arm.bundle"));
   auto expected = BuildIdFromVmlinuz(vmlinuz);
   ASSERT_TRUE(expected.has_value());
   auto json = Inspect("v.bundle", {"--json"});
