@@ -116,6 +116,43 @@ bool MatchByUsers(DiffContext& ctx, std::vector<Symbol*>& olist, std::vector<Sym
   return progress;
 }
 
+// The members of `group` that `user` references, in relocation order.
+std::vector<Symbol*> GroupRefsOf(const UsersMap& refs, const Symbol* user, const std::vector<Symbol*>& group) {
+  std::vector<Symbol*> out;
+  auto it = refs.find(user);
+  if (it == refs.end()) return out;
+  for (Symbol* target : it->second) {
+    if (std::find(group.begin(), group.end(), target) != group.end()) out.push_back(target);
+  }
+  return out;
+}
+
+// One function often holds several statics of one name: each
+// spin_lock_init()/mutex_init() in kernel/fork.c's mm_init() and
+// copy_process() brings its own lockdep `static struct lock_class_key
+// __key`. Shared users cannot tell those apart, but their order can: the
+// k-th `__key` that mm_init references before the fix is the k-th after it,
+// as long as mm_init references the same number of them.
+void MatchByReferenceOrder(DiffContext& ctx, const std::vector<Symbol*>& olist,
+                           const std::vector<Symbol*>& plist) {
+  std::vector<const Symbol*> users;
+  for (const Symbol* o : olist) {
+    auto it = ctx.orig_users.find(o);
+    if (it == ctx.orig_users.end()) continue;
+    for (const Symbol* u : it->second) {
+      if (u->twin && std::find(users.begin(), users.end(), u) == users.end()) users.push_back(u);
+    }
+  }
+  for (const Symbol* u : users) {
+    const auto oseq = GroupRefsOf(ctx.orig_refs, u, olist);
+    const auto pseq = GroupRefsOf(ctx.patched_refs, u->twin, plist);
+    if (oseq.size() != pseq.size()) continue;
+    for (size_t k = 0; k < oseq.size(); ++k) {
+      if (!oseq[k]->twin && !pseq[k]->twin && Compatible(*oseq[k], *pseq[k])) Link(*oseq[k], *pseq[k]);
+    }
+  }
+}
+
 void MatchGroup(DiffContext& ctx, const std::string& key, std::vector<Symbol*> olist,
                 std::vector<Symbol*> plist) {
   if (olist.size() == 1 && plist.size() == 1 && Compatible(*olist[0], *plist[0])) {
@@ -130,13 +167,18 @@ void MatchGroup(DiffContext& ctx, const std::string& key, std::vector<Symbol*> o
       return;
     }
   }
+  MatchByReferenceOrder(ctx, olist, plist);
   while (MatchByUsers(ctx, olist, plist)) {
   }
-  // Unchanged surroundings keep gcc's numbering stable: pair what is left
-  // by the full name.
+  // Symbols nobody references (or clones whose callers all changed) keep
+  // their full name when nothing around them changed. Referenced statics
+  // are never paired this way: after a renumbering the same full name
+  // usually means a *different* variable, and pairing the wrong kernel
+  // variable is worse than treating one as new.
   for (Symbol* o : olist) {
     for (Symbol* p : plist) {
-      if (!o->twin && !p->twin && o->name == p->name && Compatible(*o, *p)) Link(*o, *p);
+      if (o->twin || p->twin || o->name != p->name || !Compatible(*o, *p)) continue;
+      if (o->IsFunction() || (!HasUsers(ctx.orig_users, o) && !HasUsers(ctx.patched_users, p))) Link(*o, *p);
     }
   }
   const auto unmatched = [](const std::vector<Symbol*>& l) {
@@ -166,24 +208,24 @@ void CorrelateNumberedNames(DiffContext& ctx, uint8_t type) {
 
 }  // namespace
 
-UsersMap BuildUsersMap(const ObjectFile& obj, TargetResolver& targets) {
-  UsersMap users;
+void BuildReferenceMaps(const ObjectFile& obj, TargetResolver& targets, UsersMap& users, UsersMap& refs) {
   for (const auto& sec : obj.sections()) {
     for (const elf::Relocation& r : sec->relocations) {
       Symbol* user = sec->SymbolAt(r.offset);
       if (!user) continue;
       const RelocTarget t = targets.Resolve(*sec, r);
       if (t.kind != RelocTarget::Kind::Symbol || t.symbol == user) continue;
-      auto& list = users[t.symbol];
-      if (std::find(list.begin(), list.end(), user) == list.end()) list.push_back(user);
+      auto& by = users[t.symbol];
+      if (std::find(by.begin(), by.end(), user) == by.end()) by.push_back(user);
+      auto& to = refs[user];
+      if (std::find(to.begin(), to.end(), t.symbol) == to.end()) to.push_back(t.symbol);
     }
   }
-  return users;
 }
 
 Status CorrelateSymbols(DiffContext& ctx) {
-  ctx.orig_users = BuildUsersMap(ctx.orig, ctx.orig_targets);
-  ctx.patched_users = BuildUsersMap(ctx.patched, ctx.patched_targets);
+  BuildReferenceMaps(ctx.orig, ctx.orig_targets, ctx.orig_users, ctx.orig_refs);
+  BuildReferenceMaps(ctx.patched, ctx.patched_targets, ctx.patched_users, ctx.patched_refs);
   CorrelateExactNames(ctx);
   // Functions first: static locals are then paired through their (already
   // paired) user functions.

@@ -37,6 +37,10 @@ struct DiffContext {
 
   UsersMap orig_users;
   UsersMap patched_users;
+  // The reverse: what each function or object references, in relocation
+  // order, each target once.
+  UsersMap orig_refs;
+  UsersMap patched_refs;
 
   // Why a patched symbol is Changed, for reports.
   std::map<const elf::Symbol*, std::string> reasons;
@@ -55,6 +59,7 @@ Status PropagateChanges(DiffContext& ctx);    // propagate.cpp
 DiffResult BuildResult(DiffContext& ctx);     // result.cpp
 
 // Helpers shared by passes.
-UsersMap BuildUsersMap(const elf::ObjectFile& obj, TargetResolver& targets);  // correlate.cpp
+void BuildReferenceMaps(const elf::ObjectFile& obj, TargetResolver& targets, UsersMap& users,
+                        UsersMap& refs);  // correlate.cpp
 
 }  // namespace lp::patchbuild

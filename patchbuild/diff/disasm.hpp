@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "patchbuild/diff/reloc_target.hpp"
@@ -18,8 +19,14 @@ namespace lp::patchbuild {
 std::vector<std::string> DisassembleFunction(const elf::Symbol& fn, const elf::Disassembler& disasm,
                                              TargetResolver& targets);
 
-// Two listings in columns, `width` characters for the left one; lines whose
-// instruction text (address aside) differs are marked with '|'.
+// Rows of (left index, right index) pairing two listings by their longest
+// common subsequence of instruction texts; -1 marks a line with no partner.
+std::vector<std::pair<int, int>> AlignListings(const std::vector<std::string>& left,
+                                               const std::vector<std::string>& right);
+
+// Two listings in columns, `width` characters for the left one, aligned by
+// AlignListings. Marks: '|' paired but different, '<' only in the original,
+// '>' only in the patched version.
 std::string SideBySide(const std::string& left_title, const std::vector<std::string>& left,
                        const std::string& right_title, const std::vector<std::string>& right, size_t width);
 

@@ -89,7 +89,7 @@ int64_t TargetResolver::Bias(const elf::Section& where, const elf::Relocation& r
 
 RelocTarget TargetResolver::Resolve(const elf::Section& where, const elf::Relocation& reloc) {
   RelocTarget t;
-  const elf::Symbol* sym = reloc.symbol;
+  elf::Symbol* sym = reloc.symbol;
   if (!sym || sym->index == 0) return t;
   const int64_t offset = reloc.addend + Bias(where, reloc);
   const elf::Section* sec = sym->section;
@@ -113,7 +113,7 @@ RelocTarget TargetResolver::Resolve(const elf::Section& where, const elf::Reloca
   const bool anonymous = sym->IsSectionSymbol() || (sym->type == STT_NOTYPE && sym->IsLocal());
   if (sec && anonymous) {
     const int64_t in_section = static_cast<int64_t>(sym->value) + offset;
-    const elf::Symbol* owner = in_section >= 0 ? sec->SymbolAt(static_cast<uint64_t>(in_section)) : nullptr;
+    elf::Symbol* owner = in_section >= 0 ? sec->SymbolAt(static_cast<uint64_t>(in_section)) : nullptr;
     if (owner) {
       t.kind = RelocTarget::Kind::Symbol;
       t.symbol = owner;

@@ -23,7 +23,7 @@ namespace lp::patchbuild {
 struct RelocTarget {
   enum class Kind { Null, Symbol, String, Constant, SectionOffset };
   Kind kind = Kind::Null;
-  const elf::Symbol* symbol = nullptr;    // Kind::Symbol
+  elf::Symbol* symbol = nullptr;          // Kind::Symbol (non-const: passes annotate it)
   const elf::Section* section = nullptr;  // String, Constant, SectionOffset
   int64_t offset = 0;                     // from symbol start, or within section
   std::string_view content;               // String (without NUL), Constant

@@ -2,6 +2,8 @@
 // the side-by-side disassembly.
 #include "patchbuild/diff/diff_main.hpp"
 
+#include "patchbuild/diff/disasm.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -129,6 +131,21 @@ TEST_F(DiffMainTest, UnreadableObjectExitsOneWithAClearLine) {
   EXPECT_EQ(std::count(junk_err.begin(), junk_err.end(), '\n'), 1) << junk_err;
   EXPECT_EQ(Run({(dir_ / "missing.o").string(), orig_}), kDiffExitError);
   EXPECT_THAT(err_.str(), HasSubstr("missing.o"));
+}
+
+TEST(AlignListings, InsertedInstructionIsOneUnpairedRow) {
+  const std::vector<std::string> left = {"    0: push    rbp", "    1: mov     eax, 1", "    6: ret     "};
+  const std::vector<std::string> right = {"    0: push    rbp", "    1: nop     ", "    2: mov     eax, 1",
+                                          "    7: ret     "};
+  const auto rows = AlignListings(left, right);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], std::make_pair(0, 0));
+  EXPECT_EQ(rows[1], std::make_pair(-1, 1));
+  EXPECT_EQ(rows[2], std::make_pair(1, 2));
+  EXPECT_EQ(rows[3], std::make_pair(2, 3));
+  const std::string text = SideBySide("a", left, "b", right, 30);
+  EXPECT_THAT(text, HasSubstr(" > "));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr(" | ")));
 }
 
 }  // namespace

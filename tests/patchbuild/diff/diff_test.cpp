@@ -353,6 +353,33 @@ TEST_P(DiffTest, ChangedFunctionsGetTheirSourceLineFromDwarf) {
   EXPECT_FALSE(r->FindFunction("other")->source.has_value());  // Same: not looked up
 }
 
+// Like kernel/fork.c's mm_init(): one function with several statics of one
+// name (each spin_lock_init() brings its own lockdep `__key`). A new static
+// of that name elsewhere renumbers them all; they must pair by the order the
+// unchanged function references them, leaving it Same.
+TEST_P(DiffTest, SeveralSameNamedStaticsInOneFunctionPairByOrder) {
+  constexpr const char* kOrig = R"(
+extern void init_lock(void *lock, const char *name, void *key);
+#define INIT(l) do { static int __key; init_lock(&(l), #l, &__key); } while (0)
+struct mm { int a, b, c; };
+void mm_init(struct mm *mm) { INIT(mm->a); INIT(mm->b); INIT(mm->c); }
+)";
+  const std::string patched = std::string(kOrig) + "void late(struct mm *mm) { INIT(mm->a); }\n";
+  const auto o = CompileC(dir_, "orig", kOrig, GetParam().flags);
+  const auto p = CompileC(dir_, "patched", patched, GetParam().flags);
+  auto orig = elf::ObjectFile::Open(o);
+  auto patch = elf::ObjectFile::Open(p);
+  ASSERT_TRUE(orig && patch);
+  ASSERT_NE((*orig)->FindSymbol("__key.0"), nullptr);
+  auto r = DiffObjects(**orig, **patch);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(StatusOf(*r, "mm_init"), ChangeStatus::Same) << r->FindFunction("mm_init")->reason;
+  EXPECT_EQ(StatusOf(*r, "late"), ChangeStatus::New);
+  ASSERT_EQ(r->data.size(), 1u);
+  EXPECT_EQ(r->data[0].status, ChangeStatus::New);
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavours, DiffTest, ::testing::Values(testing::kUserFlavour, testing::kKernelFlavour),
                          [](const ::testing::TestParamInfo<Flavour>& info) { return std::string(info.param.name); });
 
