@@ -82,7 +82,7 @@ int ExitStatusOf(const DiffResult& result) {
 void PrintListings(const std::vector<Listing>& listings, std::ostream& out) {
   for (const auto& l : listings) {
     out << "\n== " << l.function << " ==\n";
-    out << SideBySide("original", l.original, "patched", l.patched, 60);
+    out << SideBySide("original", l.original, "patched", l.patched, 72);
   }
 }
 

@@ -13,6 +13,14 @@ bool AllDigits(std::string_view s) {
 }  // namespace
 
 std::string NormalizedName(std::string_view name) {
+  // <linux/compiler.h>'s __UNIQUE_ID(prefix) pastes __COUNTER__ straight on:
+  // `__UNIQUE_ID_ddebug412`, `__UNIQUE_ID___addressable_kfree273`.
+  constexpr std::string_view kUniqueId = "__UNIQUE_ID_";
+  if (name.starts_with(kUniqueId) && name.find('.') == std::string_view::npos) {
+    size_t end = name.size();
+    while (end > kUniqueId.size() && std::isdigit(static_cast<unsigned char>(name[end - 1]))) --end;
+    return std::string(name.substr(0, end));
+  }
   // The first component is the source name itself and is always kept, even
   // if it were all digits; leading dots (section-like names) are kept too.
   const size_t first_dot = name.find('.', 1);

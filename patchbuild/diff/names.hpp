@@ -16,6 +16,7 @@ namespace lp::patchbuild {
 
 // Drops every all-digit dot component: "counter.3" -> "counter",
 // "foo.constprop.0.isra.0" -> "foo.constprop.isra", "foo.cold.5" -> "foo.cold".
+// Kernel __UNIQUE_ID_<prefix><counter> names lose their trailing counter.
 // Names without such components come back unchanged.
 std::string NormalizedName(std::string_view name);
 

@@ -18,6 +18,12 @@ TEST(NormalizedName, KeepsClonePassesButDropsTheirNumbers) {
   EXPECT_EQ(NormalizedName("foo.cold.7"), "foo.cold");
 }
 
+TEST(NormalizedName, DropsKernelUniqueIdCounters) {
+  EXPECT_EQ(NormalizedName("__UNIQUE_ID_ddebug412"), "__UNIQUE_ID_ddebug");
+  EXPECT_EQ(NormalizedName("__UNIQUE_ID___addressable_kfree273"), "__UNIQUE_ID___addressable_kfree");
+  EXPECT_TRUE(HasNumberedSuffix("__UNIQUE_ID_license5"));
+}
+
 TEST(NormalizedName, LeavesPlainNamesAlone) {
   EXPECT_EQ(NormalizedName("cmdline_proc_show"), "cmdline_proc_show");
   EXPECT_EQ(NormalizedName(".rodata.str1.1"), ".rodata.str1");
