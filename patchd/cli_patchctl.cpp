@@ -33,7 +33,9 @@ int Status(const Config& config, bool as_json, bool list) {
 int Mutate(const Config& config, const std::string& command, const std::string& arg) {
   auto device = Device::Open(config);
   if (!device) return Log(device.error().message), 1;
-  auto lock = StateLock::Acquire(config.paths.state_dir, (*device)->clock(), 60'000);
+  // patchd holds the lock for one cycle, which includes a long poll.
+  std::int64_t wait_s = config.long_poll_s + config.http_timeout_s + config.transition_timeout_s + 60;
+  auto lock = StateLock::Acquire(config.paths.state_dir, (*device)->clock(), wait_s * 1000);
   if (!lock) return Log(lock.error().message), 1;
   std::vector<Job> jobs;
   if (command == "apply") {

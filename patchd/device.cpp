@@ -43,6 +43,8 @@ Expected<std::unique_ptr<Device>> Device::Open(const Config& config, DeviceOverr
     d->owned_clock_ = std::make_unique<SystemClock>();
     o.clock = d->owned_clock_.get();
   }
+  // The host's kernel log only means something when the real kernel is in use.
+  if (!o.kernel_log && config.kernel == "sysfs") o.kernel_log = [](const std::string& m) { return ReadKernelLog(m); };
   if (!o.identity) {
     auto id = ReadDeviceIdentity(config);
     if (!id) return id.error().WithContext("reading the running kernel's identity");
@@ -53,7 +55,7 @@ Expected<std::unique_ptr<Device>> Device::Open(const Config& config, DeviceOverr
   d->clock_ = o.clock;
   d->identity_ = *o.identity;
   d->updater_ = std::make_unique<Updater>(
-      UpdaterDeps{d->config_, *d->kernel_, *d->clock_, d->portal_, *d->root_key_, d->identity_});
+      UpdaterDeps{d->config_, *d->kernel_, *d->clock_, d->portal_, *d->root_key_, d->identity_, o.kernel_log});
   return d;
 }
 

@@ -24,6 +24,7 @@ struct DeviceOverrides {
   PortalApi* portal = nullptr;
   Clock* clock = nullptr;
   std::optional<KernelIdentity> identity;
+  KernelLogReader kernel_log;
 };
 
 class Device {

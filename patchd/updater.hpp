@@ -18,6 +18,7 @@
 #include "patchd/config.hpp"
 #include "patchd/device_state.hpp"
 #include "patchd/journal.hpp"
+#include "patchd/kernel_log.hpp"
 #include "patchd/livepatch_kernel.hpp"
 #include "patchd/patch_cache.hpp"
 #include "patchd/patch_verify.hpp"
@@ -42,6 +43,7 @@ struct UpdaterDeps {
   PortalApi* portal;
   const Ed25519Key& root_key;
   KernelIdentity identity;
+  KernelLogReader kernel_log;  // may be empty: reports then carry no dmesg lines
 };
 
 // Returned by Run when a CrashHook stopped the machine.
@@ -85,6 +87,7 @@ class Updater {
   // Verification right before load; refusals fill job.result/error.
   Event VerifyForLoad(Job& job);
   void QueueReport(const Job& job);
+  std::vector<std::string> Dmesg(const Job& job) const;
   void FlushReports();
   Status SaveState();
   void Fail(Job& job, const std::string& result, const std::string& error);

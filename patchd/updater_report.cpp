@@ -18,6 +18,12 @@ std::string WireResult(const std::string& result) {
 
 }  // namespace
 
+std::vector<std::string> Updater::Dmesg(const Job& job) const {
+  // Only failures need the kernel's side of the story; success stays small.
+  if (!deps_.kernel_log || job.result == "applied" || job.result == "reverted") return {};
+  return deps_.kernel_log(job.module_name);
+}
+
 void Updater::QueueReport(const Job& job) {
   int taint = 0;
   // <procfs>/sys/kernel/tainted: worth sending with every outcome, an oops taints.
@@ -29,7 +35,7 @@ void Updater::QueueReport(const Job& job) {
             {"error", job.error},
             {"timings_ms", job.timings_ms},
             {"taint", taint},
-            {"dmesg", json::array()},
+            {"dmesg", Dmesg(job)},
             {"blocking_tasks", job.blocking_tasks}};
   state_.pending_reports.push_back(body.dump());
 }

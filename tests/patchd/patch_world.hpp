@@ -61,7 +61,14 @@ class PatchWorld {
     device.reset();
     kernel = std::make_unique<FakeLivepatchKernel>(dir / "sys");
     for (const auto& [name, script] : scripts) kernel->SetScript(name, script);
-    DeviceOverrides o{kernel.get(), with_portal ? portal.get() : nullptr, &clock, identity};
+    DeviceOverrides o;
+    o.kernel = kernel.get();
+    o.portal = with_portal ? portal.get() : nullptr;
+    o.clock = &clock;
+    o.identity = identity;
+    o.kernel_log = [](const std::string& module) {
+      return std::vector<std::string>{"livepatch: '" + module + "': not finished"};
+    };
     auto d = Device::Open(config, o);
     ASSERT_TRUE(d) << d.error().message;
     device = std::move(*d);

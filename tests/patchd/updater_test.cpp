@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "patchd/journal.hpp"
+#include "patchd/kernel_log.hpp"
 #include "tests/patchd/patch_world.hpp"
 
 namespace lp::patchd::testing {
@@ -35,6 +36,7 @@ TEST_F(UpdaterTest, CheckInEnrollsDownloadsAppliesAndReports) {
   ASSERT_EQ(world_.portal->reports.size(), 1u);
   EXPECT_EQ(world_.portal->reports[0]["result"], "applied");
   EXPECT_TRUE(world_.portal->reports[0]["timings_ms"].contains("load"));
+  EXPECT_TRUE(world_.portal->reports[0]["dmesg"].empty());
   EXPECT_EQ(LoadJournal(world_.config.paths.state_dir)->state, StepState::kIdle);
   // The next check-in reports it applied and changes nothing.
   job = CheckIn();
@@ -58,6 +60,7 @@ TEST_F(UpdaterTest, StalledTransitionIsReversedAndNamesBlockingTasks) {
   EXPECT_EQ(r["result"], "stalled");
   ASSERT_EQ(r["blocking_tasks"].size(), 1u);
   EXPECT_TRUE(Contains(r["blocking_tasks"][0], "pid 42 comm stuck_worker: [<0>] msleep"));
+  EXPECT_EQ(r["dmesg"], nlohmann::json::array({"livepatch: 'lp_stuck': not finished"}));
   const auto& calls = world_.kernel->calls();
   EXPECT_NE(std::find(calls.begin(), calls.end(), "enable lp_stuck 0"), calls.end());
   for (const auto& c : calls) EXPECT_FALSE(Contains(c, "force"));
@@ -217,6 +220,19 @@ TEST_F(UpdaterTest, ApplyCachedReappliesAfterRebootWithoutNetwork) {
   jobs = world_.device->ApplyCached();
   ASSERT_TRUE(jobs);
   EXPECT_TRUE((*jobs)[0].result.empty());
+}
+
+TEST(KernelLogTest, KeepsTheLastLinesAboutTheModuleOrLivepatch) {
+  std::string dump =
+      "<6>[    1.0] usb 1-1: new device\n"
+      "<4>[    2.0] livepatch: enabling patch 'lp_x'\n"
+      "<6>[    2.1] lp_x: tainting kernel\n"
+      "<4>[    3.0] livepatch: 'lp_x': starting patching transition\n"
+      "<6>[    4.0] eth0: link up\n";
+  auto lines = RelevantKernelLines(dump, "lp_x", 2);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("tainting"), std::string::npos);
+  EXPECT_NE(lines[1].find("starting patching transition"), std::string::npos);
 }
 
 TEST_F(UpdaterTest, LoadErrorIsReportedAsFailed) {
