@@ -84,6 +84,9 @@ class Updater {
   // Poll helpers (updater_poll.cpp).
   Status EnsureEnrolled();
   Event ChooseOffer(Job& job, const CheckinAnswer& answer);
+  // The verified manifest when the offer is a candidate; refusals are
+  // recorded and queued for the portal.
+  std::optional<Manifest> EvaluateOffer(const OfferedPatch& offer, const CachedMetadata& meta);
   // Verification right before load; refusals fill job.result/error.
   Event VerifyForLoad(Job& job);
   void QueueReport(const Job& job);

@@ -80,6 +80,40 @@ Event Updater::DoPoll(Job& job) {
   return ChooseOffer(job, *answer);
 }
 
+std::optional<Manifest> Updater::EvaluateOffer(const OfferedPatch& offer, const CachedMetadata& meta) {
+  auto m = VerifyMetadata(meta, deps_.root_key, deps_.clock.WallNow());
+  Job refusal = NewJob(StepState::kReport, "apply", "portal");
+  if (!m) {
+    auto unverified = ParseManifest(offer.manifest_json);
+    refusal.patch_id = unverified ? unverified->patch_id : "";
+    refusal.version = unverified ? unverified->version : 0;
+    Fail(refusal, "refused", m.error().message);
+    QueueReport(refusal);  // not recorded: an unverified id must not block the real patch
+    return std::nullopt;
+  }
+  if (const PatchRecord* seen = state_.Find(m->patch_id, m->version)) {
+    // Dealt with already, unless it is recorded applied but is not live
+    // (lost at reboot and the cached copy was unusable): apply it again.
+    auto live = deps_.kernel.ReadPatchState(seen->module_name);
+    if (seen->state != "applied" || (live && live->InEffect())) return std::nullopt;
+  }
+  Status ok = m->module_sha256 == offer.blob
+                  ? engine_.CheckApplicable(*m, deps_.identity, state_)
+                  : Status(MakeError(ErrorCode::kVerification, "blob hash differs from the manifest's"));
+  if (!ok) {
+    refusal.patch_id = m->patch_id;
+    refusal.version = m->version;
+    Fail(refusal, "refused", ok.error().message);
+    // Verified, so its id can be trusted: remember the refusal, report it once.
+    state_.Record({m->patch_id, m->version, m->target.build_id, m->module_sha256, m->module_name,
+                   m->replace, "refused", m->cves, m->description, deps_.clock.WallNow()});
+    state_.last_error = ok.error().message;
+    QueueReport(refusal);
+    return std::nullopt;
+  }
+  return m;
+}
+
 Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {
   for (const auto& action : answer.actions) {
     if (action.type != "revert") continue;
@@ -90,55 +124,25 @@ Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {
     }
   }
   if (KillSwitchReason(deps_.config.paths)) return Event::kNothingToDo;
-  const CachedMetadata* best_meta = nullptr;
   std::optional<Manifest> best;
-  std::vector<CachedMetadata> metas;
-  metas.reserve(answer.patches.size());
+  CachedMetadata best_meta;
   for (const auto& offer : answer.patches) {
-    metas.push_back({offer.manifest_json, offer.manifest_sig, answer.keys_json, answer.keys_sig});
-    auto m = VerifyMetadata(metas.back(), deps_.root_key, deps_.clock.WallNow());
-    Job refusal = NewJob(StepState::kReport, "apply", "portal");
-    if (!m) {
-      auto unverified = ParseManifest(offer.manifest_json);
-      refusal.patch_id = unverified ? unverified->patch_id : "";
-      refusal.version = unverified ? unverified->version : 0;
-      Fail(refusal, "refused", m.error().message);
-      QueueReport(refusal);  // not recorded: an unverified id must not block the real patch
-      continue;
-    }
-    if (const PatchRecord* seen = state_.Find(m->patch_id, m->version)) {
-      // Dealt with already, unless it is recorded applied but is not live
-      // (lost at reboot and the cached copy was unusable): apply it again.
-      auto live = deps_.kernel.ReadPatchState(seen->module_name);
-      if (seen->state != "applied" || (live && live->InEffect())) continue;
-    }
-    refusal.patch_id = m->patch_id;
-    refusal.version = m->version;
-    Status ok = m->module_sha256 == offer.blob
-                    ? engine_.CheckApplicable(*m, deps_.identity, state_)
-                    : Status(MakeError(ErrorCode::kVerification, "blob hash differs from the manifest's"));
-    if (!ok) {
-      Fail(refusal, "refused", ok.error().message);
-      state_.Record({m->patch_id, m->version, m->target.build_id, m->module_sha256, m->module_name,
-                     m->replace, "refused", m->cves, m->description, deps_.clock.WallNow()});
-      state_.last_error = ok.error().message;
-      QueueReport(refusal);
-      continue;
-    }
-    if (!best || m->version > best->version) {
-      best = *m;
-      best_meta = &metas.back();
+    CachedMetadata meta{offer.manifest_json, offer.manifest_sig, answer.keys_json, answer.keys_sig};
+    auto m = EvaluateOffer(offer, meta);
+    if (m && (!best || m->version > best->version)) {  // one patch per cycle: the newest
+      best = std::move(m);
+      best_meta = std::move(meta);
     }
   }
   (void)SaveState();
   FlushReports();
   if (!best) return Event::kNothingToDo;
-  if (auto st = cache_.StoreMetadata(best->module_sha256, *best_meta); !st) {
+  if (auto st = cache_.StoreMetadata(best->module_sha256, best_meta); !st) {
     Fail(job, "", st.error().message);
     return Event::kFailed;
   }
   job = NewJob(StepState::kPoll, "apply", "portal", best->patch_id, best->version, best->module_sha256,
-            best->module_name, best->replace);
+               best->module_name, best->replace);
   return Event::kOk;
 }
 
