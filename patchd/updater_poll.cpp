@@ -111,7 +111,7 @@ std::optional<Manifest> Updater::EvaluateOffer(const OfferedPatch& offer, const 
     QueueReport(refusal);
     return std::nullopt;
   }
-  return m;
+  return std::move(*m);
 }
 
 Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {
