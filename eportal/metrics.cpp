@@ -35,7 +35,10 @@ std::string Metrics::Render(const Gauges& gauges) const {
       << "eportal_devices " << gauges.devices << "\n"
       << "# HELP eportal_patches Imported patches.\n"
       << "# TYPE eportal_patches gauge\n"
-      << "eportal_patches " << gauges.patches << "\n";
+      << "eportal_patches " << gauges.patches << "\n"
+      << "# HELP eportal_long_polls_waiting Check-ins parked in a long poll.\n"
+      << "# TYPE eportal_long_polls_waiting gauge\n"
+      << "eportal_long_polls_waiting " << gauges.long_polls << "\n";
   return out.str();
 }
 

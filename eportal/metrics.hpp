@@ -14,6 +14,7 @@ namespace lp::eportal {
 struct Gauges {
   std::size_t devices = 0;
   std::size_t patches = 0;
+  std::size_t long_polls = 0;
 };
 
 class Metrics {

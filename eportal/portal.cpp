@@ -84,7 +84,9 @@ Portal::Portal(std::unique_ptr<Store> store, const fs::path& data_dir, TrustMate
     : store_(std::move(store)),
       blobs_(data_dir / "blobs"),
       trust_(std::move(trust)),
-      services_{*store_, blobs_, catalogue_, devices_, metrics_, trust_, settings} {}
+      services_{*store_, blobs_, catalogue_, devices_, metrics_, long_polls_, trust_, settings} {
+  catalogue_.SetOnChange([this] { long_polls_.WakeAll(); });
+}
 
 Expected<std::unique_ptr<Portal>> Portal::Open(const fs::path& data_dir, PortalSettings settings) {
   auto files = ReadTrustFiles(data_dir / "root.pub", data_dir / "keys.json", data_dir / "keys.json.sig",

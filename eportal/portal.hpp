@@ -51,6 +51,7 @@ class Portal {
   Catalogue catalogue_;
   DeviceRegistry devices_;
   Metrics metrics_;
+  LongPollHub long_polls_;
   TrustMaterial trust_;
   Services services_;
 };

@@ -29,7 +29,7 @@ Response Health(const Request&, Services&) {
 Response MetricsText(const Request&, Services& s) {
   Response r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = s.metrics.Render({s.devices.size(), s.catalogue.Patches().size()});
+  r.body = s.metrics.Render({s.devices.size(), s.catalogue.Patches().size(), s.long_polls.size()});
   return r;
 }
 

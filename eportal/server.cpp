@@ -22,7 +22,7 @@ using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 struct Server::Impl {
   Impl(Portal& p, const ServerOptions& o, unsigned io_threads)
       : portal(p), options(o), workers(o.worker_threads),
-        ctx{p.services(), workers, long_polls, o.read_timeout, o.idle_timeout, o.log_requests} {
+        ctx{p.services(), workers, o.read_timeout, o.idle_timeout, o.log_requests} {
     for (unsigned i = 0; i < io_threads; ++i) {
       ios.push_back(std::make_unique<asio::io_context>(1));  // 1: each runs on exactly one thread
       guards.emplace_back(ios.back()->get_executor());
@@ -34,7 +34,6 @@ struct Server::Impl {
   Portal& portal;
   ServerOptions options;
   asio::thread_pool workers;
-  LongPollHub long_polls;
   SessionContext ctx;
   std::optional<asio::ssl::context> tls;
   std::vector<std::unique_ptr<asio::io_context>> ios;
@@ -94,7 +93,6 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() {
   Shutdown();
   Wait();
-  impl_->portal.services().catalogue.SetOnChange(nullptr);
 }
 
 Expected<std::pair<std::string, std::uint16_t>> SplitHostPort(const std::string& listen) {
@@ -133,7 +131,6 @@ Expected<std::unique_ptr<Server>> Server::Start(Portal& portal, const ServerOpti
   impl->drain_timer.emplace(impl->main());
   impl->listener->Start();
   impl->ScheduleFlush();
-  portal.services().catalogue.SetOnChange([hub = &impl->long_polls] { hub->WakeAll(); });
   for (auto& io : impl->ios) impl->threads.emplace_back([io = io.get()] { io->run(); });
   Log("info", "listening", {{"address", hp->first}, {"port", std::to_string(impl->listener->port())},
                             {"tls", impl->tls ? "on" : "off"}, {"io_threads", std::to_string(n)}});
@@ -148,7 +145,7 @@ void Server::Shutdown() {
       Log("info", "shutting_down", {{"in_flight", std::to_string(impl->ctx.in_flight.load())}});
       impl->ctx.stopping = true;
       impl->listener->Stop();
-      impl->long_polls.WakeAll();  // parked check-ins answer now (304, close)
+      impl->ctx.services.long_polls.WakeAll();  // parked check-ins answer now (304, close)
       impl->flush_timer->cancel();
       if (impl->signals) impl->signals->cancel();
       impl->Drain(std::chrono::steady_clock::now() + impl->options.drain_timeout);

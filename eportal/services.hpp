@@ -10,6 +10,7 @@
 #include "eportal/blob_store.hpp"
 #include "eportal/catalogue.hpp"
 #include "eportal/device_registry.hpp"
+#include "eportal/long_poll_hub.hpp"
 #include "eportal/metrics.hpp"
 #include "eportal/store.hpp"
 
@@ -37,6 +38,7 @@ struct Services {
   Catalogue& catalogue;
   DeviceRegistry& devices;
   Metrics& metrics;
+  LongPollHub& long_polls;  // woken on every catalogue change
   const TrustMaterial& trust;
   PortalSettings settings;
   std::function<std::time_t()> now = [] { return std::time(nullptr); };

@@ -42,6 +42,13 @@ HttpSession<Stream>::HttpSession(Stream stream, SessionContext& ctx, std::string
     : stream_(std::move(stream)), ctx_(ctx), remote_(std::move(remote)) {}
 
 template <class Stream>
+HttpSession<Stream>::~HttpSession() {
+  // A session dropped while parked (its io_context destroyed at shutdown)
+  // must not stay in the hub with a dangling executor.
+  if (hold_id_) ctx_.services.long_polls.Remove(hold_id_);
+}
+
+template <class Stream>
 void HttpSession<Stream>::Start() {
   if constexpr (kIsTls(static_cast<const Stream*>(nullptr))) {
     beast::get_lowest_layer(stream_).expires_after(ctx_.read_timeout);
@@ -145,7 +152,7 @@ void HttpSession<Stream>::Park(Request request, int hold_seconds, bool keep_aliv
   hold_timer_->expires_at(*hold_deadline_);
   std::weak_ptr<HttpSession> weak = this->shared_from_this();
   auto executor = stream_.get_executor();
-  hold_id_ = ctx_.long_polls.Add([weak, executor] {
+  hold_id_ = ctx_.services.long_polls.Add([weak, executor] {
     boost::asio::post(executor, [weak] {
       if (auto self = weak.lock(); self && self->hold_timer_) self->hold_timer_->cancel();
     });
@@ -157,7 +164,8 @@ void HttpSession<Stream>::Park(Request request, int hold_seconds, bool keep_aliv
 
 template <class Stream>
 void HttpSession<Stream>::OnHoldWake(bool keep_alive) {
-  ctx_.long_polls.Remove(hold_id_);
+  ctx_.services.long_polls.Remove(hold_id_);
+  hold_id_ = 0;
   const std::uint64_t generation = ctx_.services.catalogue.generation();
   Response response = Handle(held_, ctx_.services);
   const bool time_left = std::chrono::steady_clock::now() < *hold_deadline_;

@@ -26,6 +26,7 @@ template <class Stream>
 class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   HttpSession(Stream stream, SessionContext& ctx, std::string remote);
+  ~HttpSession();
   void Start();
 
  private:

@@ -8,7 +8,6 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include "eportal/long_poll_hub.hpp"
 #include "eportal/services.hpp"
 
 namespace lp::eportal {
@@ -18,7 +17,6 @@ struct SessionContext {
   // Admin requests and enrollments (database writes, bundle verification)
   // run here so they never stall the I/O threads that answer check-ins.
   boost::asio::thread_pool& workers;
-  LongPollHub& long_polls;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{60};
   bool log_requests = true;

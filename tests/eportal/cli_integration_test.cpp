@@ -100,6 +100,14 @@ TEST_F(IntegrationCli, AdminJourney) {
   EXPECT_NE(audit.out.find("audit chain intact (6 entries)"), std::string::npos) << audit.out;
 }
 
+TEST_F(IntegrationCli, ServerAndTokenFromConfigFileOrEnvironment) {
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "client.conf", "server = " + url_ + "\ntoken = " + admin_ + "\n"));
+  EXPECT_EQ(RunCli({"--config", (tmp_ / "client.conf").string(), "status"}).rc, 0);
+  ::setenv("EPORTAL_TOKEN", "ept_wrong", 1);  // the environment beats the config file
+  EXPECT_EQ(RunCli({"--config", (tmp_ / "client.conf").string(), "status"}).rc, 1);
+  ::unsetenv("EPORTAL_TOKEN");
+}
+
 TEST_F(IntegrationCli, UsageErrorsAndRefusals) {
   EXPECT_EQ(RunCli({}).rc, 2);
   EXPECT_EQ(Client({"frobnicate"}, admin_).rc, 2);

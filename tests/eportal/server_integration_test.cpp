@@ -120,6 +120,7 @@ TEST_F(IntegrationServer, LongPollIsAnsweredWhenAReleaseArrives) {
   ASSERT_EQ(Send("POST", "/api/v1/admin/releases", json{{"patch_id", spec.patch_id}, {"group", "other"}}.dump(),
                  admin_token_).status, 200);  // another group: keeps waiting
   ASSERT_EQ(parked.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_NE(Send("GET", "/metrics").body.find("eportal_long_polls_waiting 1"), std::string::npos);
   start = std::chrono::steady_clock::now();
   ASSERT_EQ(Send("POST", "/api/v1/admin/releases", json{{"patch_id", spec.patch_id}, {"group", "lab"}}.dump(),
                  admin_token_).status, 200);
