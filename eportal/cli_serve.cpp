@@ -41,6 +41,9 @@ int RunServe(const std::vector<std::string>& args) {
   options.tls_key = Get<std::string>(*vm, "tls-key");
   options.io_threads = Get<unsigned>(*vm, "threads");
   options.log_requests = !Get<bool>(*vm, "quiet");
+  if (options.tls_cert.empty() && options.listen.rfind("127.0.0.1:", 0) != 0 && options.listen.rfind("[::1]:", 0) != 0)
+    Log("warn", "plain_http", {{"listen", options.listen},
+                               {"detail", "no --tls-cert/--tls-key: only safe behind a TLS-terminating proxy"}});
   auto server = Server::Start(**portal, options);
   if (!server) {
     std::cerr << "eportal: " << server.error().message << "\n";

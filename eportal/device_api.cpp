@@ -44,6 +44,8 @@ Response HandleEnroll(const Request& req, Services& s) {
   d.credential_sha256 = Sha256Of(credential);
   d.hostname = body->value("hostname", "");
   d.identity = IdentityFrom(*body);
+  if (d.identity.release.empty() || d.identity.build_id.empty() || d.identity.arch.empty())
+    return ErrorResponse(400, "invalid_request", "identity needs release, build_id and arch");
   d.enrolled = now;
   Status st = s.store.Atomically([&]() -> Status {
     LP_TRY(s.store.InsertDevice(d));
