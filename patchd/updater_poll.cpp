@@ -92,10 +92,13 @@ std::optional<Manifest> Updater::EvaluateOffer(const OfferedPatch& offer, const 
     return std::nullopt;
   }
   if (const PatchRecord* seen = state_.Find(m->patch_id, m->version)) {
-    // Dealt with already, unless it is recorded applied but is not live
-    // (lost at reboot and the cached copy was unusable): apply it again.
+    // Dealt with already, except: recorded applied but not live (lost at
+    // reboot and the cached copy was unusable), or reverted and offered again
+    // (the portal re-released it; a patch that must stay out needs the kill
+    // switch). Failed, stalled and refused versions wait for a new version.
     auto live = deps_.kernel.ReadPatchState(seen->module_name);
-    if (seen->state != "applied" || (live && live->InEffect())) return std::nullopt;
+    bool lost = seen->state == "applied" && !(live && live->InEffect());
+    if (!lost && seen->state != "reverted") return std::nullopt;
   }
   Status ok = m->module_sha256 == offer.blob
                   ? engine_.CheckApplicable(*m, deps_.identity, state_)

@@ -9,6 +9,16 @@ namespace lp::patchd {
 using nlohmann::json;
 namespace {
 
+// The portal takes request bodies up to 64 KiB (docs/api.md): keep a report
+// well under that however long the stacks and log lines are.
+std::vector<std::string> Capped(std::vector<std::string> lines, std::size_t max_lines) {
+  constexpr std::size_t kMaxLine = 1024;
+  if (lines.size() > max_lines) lines.resize(max_lines);
+  for (auto& line : lines)
+    if (line.size() > kMaxLine) line = line.substr(0, kMaxLine) + "...";
+  return lines;
+}
+
 std::string WireResult(const std::string& result) {
   return result == "stalled" || result == "applied" || result == "failed" || result == "reverted" ||
                  result == "refused"
@@ -32,11 +42,11 @@ void Updater::QueueReport(const Job& job) {
             {"version", job.version},
             {"action", job.action},
             {"result", WireResult(job.result)},
-            {"error", job.error},
+            {"error", job.error.substr(0, 2048)},
             {"timings_ms", job.timings_ms},
             {"taint", taint},
-            {"dmesg", Dmesg(job)},
-            {"blocking_tasks", job.blocking_tasks}};
+            {"dmesg", Capped(Dmesg(job), 20)},
+            {"blocking_tasks", Capped(job.blocking_tasks, 16)}};
   state_.pending_reports.push_back(body.dump());
 }
 

@@ -192,6 +192,33 @@ TEST_F(UpdaterTest, PortalRevertActionReverts) {
   EXPECT_EQ(world_.portal->reports.back()["action"], "revert");
 }
 
+TEST_F(UpdaterTest, ReleasedAgainAfterAPortalRevertIsReapplied) {
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  auto offers = world_.portal->offers;
+  world_.portal->offers.clear();
+  world_.portal->actions = {{"revert", "lp-cmdline"}};
+  world_.portal->issued += 1;
+  ASSERT_EQ(CheckIn().result, "reverted");
+  world_.portal->issued += 1;
+  EXPECT_TRUE(CheckIn().result.empty());  // revert action still there: nothing to do
+  world_.portal->actions.clear();
+  world_.portal->offers = offers;
+  world_.portal->issued += 1;
+  EXPECT_EQ(CheckIn().result, "applied");
+  EXPECT_TRUE(world_.InEffect("lp_cmdline"));
+}
+
+TEST_F(UpdaterTest, ReportsStayUnderThePortalBodyLimit) {
+  world_.Script("lp_stuck", FakeScript{.transition_polls = -1});
+  for (int pid = 100; pid < 200; ++pid) world_.AddTask(pid, 0, "busy", std::string(5000, 's') + "\n");
+  world_.Offer(world_.MakePatch("lp-stuck", 1, "lp_stuck"));
+  EXPECT_EQ(CheckIn().result, "stalled");
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["blocking_tasks"].size(), 16u);
+  EXPECT_LT(world_.portal->reports[0].dump().size(), 32u * 1024);
+}
+
 TEST_F(UpdaterTest, AtomicReplaceUnloadsTheReplacedModule) {
   world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline_v1"));
   ASSERT_EQ(CheckIn().result, "applied");
