@@ -19,6 +19,7 @@ constexpr Subcommand kSubcommands[] = {
     {"keys", "keys init DIR: create root, patch, portal and module keys", RunKeys},
     {"bundle", "sign an existing livepatch module and pack a bundle", RunBundle},
     {"inspect", "verify a bundle and print its manifest", RunInspect},
+    {"diff", "diff ORIG.o PATCHED.o [--disasm] [--json]: changed and new functions", RunDiff},
 };
 
 void PrintHelp(std::ostream& os) {

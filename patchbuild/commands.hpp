@@ -14,5 +14,6 @@ using Args = std::vector<std::string>;
 int RunKeys(const Args& args, Io io);     // keys init DIR
 int RunBundle(const Args& args, Io io);   // bundle --module ... -o OUT
 int RunInspect(const Args& args, Io io);  // inspect BUNDLE --root ROOT.pub
+int RunDiff(const Args& args, Io io);     // diff ORIG.o PATCHED.o [--disasm] [--json]
 
 }  // namespace lp::patchbuild::cli
