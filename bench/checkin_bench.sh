@@ -7,7 +7,8 @@
 #
 # Installs wrk and nginx-light with apt-get when they are missing (it says so).
 # What is measured, all on 127.0.0.1 over TLS (TLS 1.3, keep-alive: handshakes amortised):
-#   checkin-200   authenticated POST /api/v1/checkin, no ETag: the full signed answer (one manifest)
+#   checkin-200   authenticated POST /api/v1/checkin of DEVICES (200) enrolled devices in turn, no ETag:
+#                 the full signed answer (one manifest)
 #   checkin-304   the same with If-None-Match of the current answer: the idle-fleet case
 #   eportal-healthz GET /healthz: the server without the check-in handler (where the time goes)
 #   nginx-static  GET of a static file as large as the 200 answer
@@ -44,29 +45,42 @@ e2e_cli "${E2E_ADMIN}" patch import "${w}/lp.bundle" >/dev/null
 e2e_cli "${E2E_ADMIN}" release lp_cmdline --group bench >/dev/null
 token=$(e2e_cli "${E2E_ADMIN}" token create --group bench)
 identity="{\"release\":\"${E2E_FAKE_RELEASE}\",\"build_id\":\"${E2E_FAKE_BUILD_ID}\",\"arch\":\"x86_64\"}"
-cred=$(curl -fsS --cacert "${E2E_CA}" -H 'Content-Type: application/json' \
-	--data "{\"token\":\"${token}\",\"hostname\":\"bench-1\",\"identity\":${identity}}" \
-	"${E2E_URL}/api/v1/enroll" | jq -r .credential)
 body="{\"identity\":${identity},\"applied\":[],\"last_error\":\"\",\"wait\":0}"
-curl -fsS --cacert "${E2E_CA}" -D "${w}/h200" -o "${w}/answer.json" -H "Authorization: Bearer ${cred}" \
-	-H 'Content-Type: application/json' --data "${body}" "${E2E_URL}/api/v1/checkin"
-etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "${w}/h200")
+# DEVICES enrolled devices; each request of wrk uses the next one's credential
+# (and, for the 304 run, that device's current ETag).
+DEVICES=${DEVICES:-200}
+: >"${w}/devices.lua"
+for ((i = 1; i <= DEVICES; i++)); do
+	cred=$(curl -fsS --cacert "${E2E_CA}" -H 'Content-Type: application/json' \
+		--data "{\"token\":\"${token}\",\"hostname\":\"bench-${i}\",\"identity\":${identity}}" \
+		"${E2E_URL}/api/v1/enroll" | jq -r .credential)
+	curl -fsS --cacert "${E2E_CA}" -D "${w}/h200" -o "${w}/answer.json" -H "Authorization: Bearer ${cred}" \
+		-H 'Content-Type: application/json' --data "${body}" "${E2E_URL}/api/v1/checkin"
+	etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "${w}/h200")
+	printf '{"%s", [[%s]]},\n' "${cred}" "${etag}" >>"${w}/devices.lua"
+done
 size=$(stat -c %s "${w}/answer.json")
 code304=$(curl -sS --cacert "${E2E_CA}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${cred}" \
 	-H "If-None-Match: ${etag}" -H 'Content-Type: application/json' --data "${body}" "${E2E_URL}/api/v1/checkin")
 [[ ${code304} == 304 ]] || e2e_fail "a check-in with the current ETag answered ${code304}, not 304"
 
-lua() { # FILE [ETAG]
-	cat >"$1" <<-LUA
-		wrk.method = "POST"
-		wrk.body = '${body}'
-		wrk.headers["Content-Type"] = "application/json"
-		wrk.headers["Authorization"] = "Bearer ${cred}"
-		${2:+wrk.headers["If-None-Match"] = '$2'}
-	LUA
+lua() { # FILE USE_ETAG(0|1)
+	{
+		printf 'local devices = {\n'
+		cat "${w}/devices.lua"
+		printf '}\nlocal i = 0\nlocal body = [[%s]]\n' "${body}"
+		cat <<-LUA
+			request = function()
+			  i = i % #devices + 1
+			  local h = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. devices[i][1]}
+			  if ${2} == 1 then h["If-None-Match"] = devices[i][2] end
+			  return wrk.format("POST", nil, h, body)
+			end
+		LUA
+	} >"$1"
 }
-lua "${w}/checkin200.lua"
-lua "${w}/checkin304.lua" "${etag}"
+lua "${w}/checkin200.lua" 0
+lua "${w}/checkin304.lua" 1
 
 # nginx with one worker per core, the answer-sized file, TLS with the same certificate.
 mkdir -p "${w}/nginx/www" "${w}/nginx/tmp"
@@ -106,12 +120,12 @@ run_wrk() { # NAME ARGS...
 		"${non2xx:+(non-2xx: ${non2xx})}"
 }
 
-echo "bench: ${THREADS} wrk threads, ${CONNS} connections, ${DURATION} s each; answer ${size} bytes; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: ${DEVICES} devices, ${THREADS} wrk threads, ${CONNS} connections, ${DURATION} s each; answer ${size} bytes; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run_wrk checkin-200 -s "${w}/checkin200.lua" "${E2E_URL}/api/v1/checkin"
 run_wrk checkin-304 -s "${w}/checkin304.lua" "${E2E_URL}/api/v1/checkin"
 run_wrk eportal-healthz "${E2E_URL}/healthz"
 run_wrk nginx-static "https://127.0.0.1:${nport}/answer.json"
-echo "(wrk's non-2xx column counts only 4xx/5xx; 304 for checkin-304 was checked with curl above)"
+echo "(non-2xx counts 4xx/5xx answers; the 200 and 304 answers were checked with curl first)"
 printf 'eportal RSS after the runs: %s\n' "$(awk '/VmRSS/ {print $2 " " $3}' "/proc/${E2E_PORTAL_PID}/status")"
 
 # patchd memory: the daemon idle, then applying an 8 MB module.
