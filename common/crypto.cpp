@@ -19,19 +19,6 @@ using PkeyCtxPtr = CPtr<EVP_PKEY_CTX, &EVP_PKEY_CTX_free>;
 constexpr std::size_t kEd25519SigLen = 64;
 constexpr std::size_t kEd25519RawKeyLen = 32;
 
-// OpenSSL keeps a per-thread error queue; drain it into one message so the
-// next unrelated call does not see stale errors.
-std::string TakeOpensslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
-
 Error OpensslError(ErrorCode code, const std::string& what) {
   return MakeError(code, what + ": " + TakeOpensslErrors());
 }
@@ -68,6 +55,17 @@ int Base64Value(char c) {
 }
 
 }  // namespace
+
+std::string TakeOpensslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
 
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};

@@ -17,6 +17,10 @@ using EvpPkeyPtr = CPtr<EVP_PKEY, &EVP_PKEY_free>;
 
 std::string Sha256Hex(std::string_view data);
 
+// Drains OpenSSL's per-thread error queue into one message, so the next
+// unrelated call does not see stale errors. Shared by every OpenSSL caller.
+std::string TakeOpensslErrors();
+
 // Lowercase hex <-> bytes; base64 (standard alphabet, padded, no newlines).
 std::string HexEncode(std::string_view bytes);
 Expected<std::string> HexDecode(std::string_view hex);

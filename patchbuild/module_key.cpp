@@ -13,7 +13,7 @@ namespace {
 constexpr unsigned kRsaBits = 2048;
 
 Error X509Error(const std::string& what) {
-  return MakeError(ErrorCode::kInternal, "module certificate: " + what + ": " + OpensslErrors());
+  return MakeError(ErrorCode::kInternal, "module certificate: " + what + ": " + TakeOpensslErrors());
 }
 
 // A random positive 63-bit serial: issuer+serial is how the module signature

@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kMaxPemBytes = 64 * 1024;
 
 Error SignError(const std::string& what) {
-  return MakeError(ErrorCode::kInternal, "module signature: " + what + ": " + OpensslErrors());
+  return MakeError(ErrorCode::kInternal, "module signature: " + what + ": " + TakeOpensslErrors());
 }
 
 std::string EncodeInfo(const ModuleSignatureInfo& info) {
@@ -78,10 +78,10 @@ Expected<ParsedModuleSignature> ParseModuleSignature(std::string_view m) {
 Expected<ModuleSigner> ModuleSigner::FromPem(std::string_view key_pem, std::string_view cert_pem) {
   BioPtr key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return MakeError(ErrorCode::kParse, "module signing key: " + OpensslErrors());
+  if (!key) return MakeError(ErrorCode::kParse, "module signing key: " + TakeOpensslErrors());
   BioPtr cert_bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
   X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return MakeError(ErrorCode::kParse, "module certificate: " + OpensslErrors());
+  if (!cert) return MakeError(ErrorCode::kParse, "module certificate: " + TakeOpensslErrors());
   if (X509_check_private_key(cert.get(), key.get()) != 1)
     return MakeError(ErrorCode::kInvalidArgument,
                      "module certificate does not match the module signing key");

@@ -18,9 +18,6 @@ using X509Ptr = CPtr<X509, &X509_free>;
 using CmsPtr = CPtr<CMS_ContentInfo, &CMS_ContentInfo_free>;
 using X509ExtPtr = CPtr<X509_EXTENSION, &X509_EXTENSION_free>;
 
-// Drains and formats OpenSSL's thread-local error queue.
-std::string OpensslErrors();
-
 // The bytes written so far to a memory BIO.
 std::string MemBioContents(BIO* bio);
 
