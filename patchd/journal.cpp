@@ -70,6 +70,7 @@ Expected<Job> LoadJournal(const std::filesystem::path& state_dir) {
     job.blocking_tasks = j.value("blocking_tasks", std::vector<std::string>{});
     job.timings_ms = j.value("timings_ms", std::map<std::string, std::int64_t>{});
     job.restarts = j.value("restarts", 0);
+    job.boot_id = j.value("boot_id", "");
     return job;
   } catch (const json::exception& e) {
     return MakeError(ErrorCode::kParse, JournalFile(state_dir).string() + ": " + e.what());
@@ -83,7 +84,7 @@ Status SaveJournal(const std::filesystem::path& state_dir, const Job& job) {
          {"module_name", job.module_name},   {"replace", job.replace},
          {"result", job.result},             {"error", job.error},
          {"blocking_tasks", job.blocking_tasks}, {"timings_ms", job.timings_ms},
-         {"restarts", job.restarts}};
+         {"restarts", job.restarts},         {"boot_id", job.boot_id}};
   LP_TRY(MakeDirs(state_dir));
   return WriteFileAtomic(JournalFile(state_dir), j.dump() + "\n", 0600);
 }

@@ -43,7 +43,8 @@ struct Job {
   std::string error;
   std::vector<std::string> blocking_tasks;
   std::map<std::string, std::int64_t> timings_ms;
-  int restarts = 0;              // times a restarted daemon resumed this job
+  int restarts = 0;              // reboots that interrupted this job inside the kernel
+  std::string boot_id;           // kernel boot id when the state was journaled
 };
 
 // A fresh job starting at `state` (the rest empty).

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/file_util.hpp"
+
 namespace lp::patchd {
 namespace {
 
@@ -37,10 +39,17 @@ constexpr TransitionRule kRules[] = {
 
 // A job visits each state at most once, plus Idle: more steps is a bug.
 constexpr int kMaxSteps = 16;
-// A job resumed this many times after crashes is given up (reversed).
+// A job interrupted by this many reboots inside the kernel is given up (reversed).
 constexpr int kMaxRestarts = 3;
 
 }  // namespace
+
+std::string ReadBootId(const SystemPaths& paths) {
+  auto text = ReadFile(paths.procfs_root / "sys" / "kernel" / "random" / "boot_id", 4096);
+  if (!text) return "";
+  while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->pop_back();
+  return *text;
+}
 
 Updater::Updater(UpdaterDeps deps)
     : deps_(std::move(deps)),
@@ -74,9 +83,11 @@ Expected<Job> Updater::Run(Job job) {
   LP_TRY(LoadState());
   verified_.reset();
   checkin_failed_ = false;
+  const std::string boot_id = ReadBootId(deps_.config.paths);
   for (int steps = 0;; ++steps) {
     if (steps > kMaxSteps)
       return MakeError(ErrorCode::kInternal, std::string("state machine loop at ") + StepStateName(job.state));
+    job.boot_id = boot_id;
     LP_TRY(SaveJournal(deps_.config.paths.state_dir, job));
     if (crash_hook_ && crash_hook_(job.state, CrashPoint::kBeforeEffect))
       return MakeError(ErrorCode::kInternal, kCrashInjected);
@@ -93,7 +104,13 @@ Expected<Job> Updater::Recover() {
   auto job = LoadJournal(deps_.config.paths.state_dir);
   if (!job) return job.error();
   if (job->state == StepState::kIdle) return *job;
-  ++job->restarts;
+  // Only a *reboot* while the patch was inside the kernel counts: that is
+  // what a patch that panics the machine looks like (load, crash, boot,
+  // apply-cached, crash ...). A killed or restarted patchd on the same boot
+  // says nothing about the patch and just resumes.
+  const bool in_kernel = job->state == StepState::kLoad || job->state == StepState::kAwaitTransition ||
+                         job->state == StepState::kCommit;
+  if (in_kernel && job->boot_id != ReadBootId(deps_.config.paths)) ++job->restarts;
   if (job->restarts > kMaxRestarts) {
     std::string why = "gave up after " + std::to_string(kMaxRestarts) + " restarts in state " +
                       StepStateName(job->state);

@@ -46,6 +46,9 @@ struct UpdaterDeps {
   KernelLogReader kernel_log;  // may be empty: reports then carry no dmesg lines
 };
 
+// <procfs_root>/sys/kernel/random/boot_id, "" when unreadable.
+std::string ReadBootId(const SystemPaths& paths);
+
 // Returned by Run when a CrashHook stopped the machine.
 inline constexpr const char* kCrashInjected = "crash injected";
 

@@ -109,23 +109,53 @@ std::string ParamName(const ::testing::TestParamInfo<CrashParam>& info) {
 
 INSTANTIATE_TEST_SUITE_P(EveryState, CrashTest, ::testing::ValuesIn(AllCrashPoints()), ParamName);
 
-TEST(CrashLoopTest, AJobThatKeepsCrashingIsGivenUpAndReversed) {
+void SetBootId(PatchWorld& w, int boot) {
+  auto dir = w.config.paths.procfs_root / "sys" / "kernel" / "random";
+  ASSERT_TRUE(MakeDirs(dir));
+  ASSERT_TRUE(WriteFileAtomic(dir / "boot_id", "boot-" + std::to_string(boot) + "\n"));
+}
+
+TEST(CrashLoopTest, APatchThatKeepsCrashingTheMachineIsGivenUpAndReversed) {
   PatchWorld w;
   w.Script("lp_v1", FakeScript{.transition_polls = 3});
   w.Offer(w.MakePatch("lp-cmdline", 1, "lp_v1"));
-  for (int i = 0; i < 4; ++i) {
+  for (int boot = 0; boot < 4; ++boot) {
+    SetBootId(w, boot);
     w.device->updater().set_crash_hook(
         [](StepState s, CrashPoint p) { return s == StepState::kAwaitTransition && p == CrashPoint::kBeforeEffect; });
     auto r = w.device->CheckInOnce();
-    ASSERT_FALSE(r) << "round " << i;
+    ASSERT_FALSE(r) << "boot " << boot;
     w.Restart();
   }
+  SetBootId(w, 4);
   auto r = w.device->Recover();
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->result, "failed");
   EXPECT_NE(r->error.find("gave up"), std::string::npos);
   ExpectConverged(w);
   EXPECT_TRUE(w.kernel->LoadedModules().empty());
+}
+
+}  // namespace
+}  // namespace lp::patchd::testing
+
+namespace lp::patchd::testing {
+namespace {
+
+TEST(CrashLoopTest, KillsOnTheSameBootNeverGiveUpAPatch) {
+  PatchWorld w;
+  SetBootId(w, 1);
+  w.Offer(w.MakePatch("lp-cmdline", 1, "lp_v1"));
+  for (int kill = 0; kill < 8; ++kill) {
+    w.device->updater().set_crash_hook(
+        [](StepState s, CrashPoint p) { return s == StepState::kLoad && p == CrashPoint::kAfterEffect; });
+    ASSERT_FALSE(w.device->CheckInOnce()) << "kill " << kill;
+    w.Restart();
+  }
+  auto r = w.device->CheckInOnce();
+  ASSERT_TRUE(r) << r.error().message;
+  ExpectConverged(w);
+  EXPECT_EQ(w.State().Find("lp-cmdline", 1)->state, "applied");
 }
 
 }  // namespace
