@@ -1,0 +1,234 @@
+// The generate stage's decisions, pass by pass: copy the changed and new
+// functions, follow their relocations (copying what they need, pointing at
+// the running kernel for the rest), then filter the special sections.
+#include "patchbuild/generate/object_planner.hpp"
+
+#include <deque>
+#include <map>
+
+#include "patchbuild/diff/reloc_target.hpp"
+#include "patchbuild/elf/disassembler.hpp"
+#include "patchbuild/generate/special_sections.hpp"
+
+namespace lp::patchbuild::generate {
+namespace {
+
+using ChangeStatus = elf::Status;
+
+bool IsCopiedStatus(ChangeStatus s) { return s == ChangeStatus::New || s == ChangeStatus::Changed; }
+
+// Never run again once the kernel booted (freed after init): nothing to patch.
+bool IsInitOrExit(const elf::Section& sec) {
+  return sec.name.rfind(".init.", 0) == 0 || sec.name.rfind(".exit.", 0) == 0;
+}
+
+size_t FunctionCount(const elf::Section& sec) {
+  size_t n = 0;
+  for (const elf::Symbol* s : sec.symbols) n += s->IsFunction() ? 1 : 0;
+  return n;
+}
+
+class Planner {
+ public:
+  Planner(const elf::ObjectFile& patched, const KernelSymbols& kernel, TargetResolver& targets)
+      : patched_(patched), kernel_(kernel), targets_(targets) {
+    plan_.machine = patched.arch().Machine();
+    plan_.object = kernel.object();
+  }
+
+  Expected<ObjectPlan> Run() {
+    LP_TRY(AddFunctions());
+    if (plan_.replaced.empty() && plan_.new_functions.empty())
+      return MakeError(ErrorCode::kNotFound, "no changed function to patch in " + patched_.path().string());
+    LP_TRY(DrainWorklist());
+    LP_TRY(AddSpecialSections());
+    LP_TRY(DrainWorklist());
+    return std::move(plan_);
+  }
+
+ private:
+  Status AddFunctions();
+  Status DrainWorklist();
+  Status AddSpecialSections();
+  Status PlanRelocation(const elf::Section& from, const elf::Relocation& r, size_t out, uint64_t new_offset);
+  Status ToKernel(size_t out, PlannedReloc reloc, const std::string& name, const elf::Symbol* in_original);
+  size_t Copy(const elf::Section& sec, std::string name);
+  size_t Undefined(const std::string& name);
+  void AddSectionReloc(size_t out, PlannedReloc reloc, size_t target, int64_t addend) {
+    reloc.target = PlannedReloc::Target::kSection;
+    reloc.index = target;
+    reloc.addend = addend;
+    plan_.sections[out].relocs.push_back(reloc);
+  }
+
+  const elf::ObjectFile& patched_;
+  const KernelSymbols& kernel_;
+  TargetResolver& targets_;
+  ObjectPlan plan_;
+  std::map<const elf::Section*, size_t> copied_;  // source section -> plan index
+  std::deque<const elf::Section*> work_;
+  std::map<std::string, size_t> undefined_;  // name -> plan symbol index
+};
+
+Status Planner::AddFunctions() {
+  for (const auto& sym : patched_.symbols()) {
+    if (!sym->IsFunction() || !sym->section || !IsCopiedStatus(sym->status)) continue;
+    const elf::Section& sec = *sym->section;
+    if (IsInitOrExit(sec)) continue;
+    if (FunctionCount(sec) != 1 || sym->value != 0)
+      return MakeError(ErrorCode::kUnsupported, sym->name + ": section " + sec.name +
+                                                    " holds other functions too (object not built with "
+                                                    "-ffunction-sections?)");
+    const std::string new_name = ReplacementName(sym->name);
+    const size_t out = Copy(sec, ".text." + new_name);
+    const bool replaces = sym->status == ChangeStatus::Changed;
+    plan_.symbols.push_back(PlannedSymbol{new_name, STT_FUNC,
+                                          static_cast<uint8_t>(replaces ? STB_GLOBAL : STB_LOCAL), true, out,
+                                          0, sym->size});
+    if (!replaces) {
+      plan_.new_functions.push_back(sym->name);
+      continue;
+    }
+    const elf::Symbol* old = sym->twin ? sym->twin : sym.get();
+    auto sympos = kernel_.Sympos(old->name, sym->twin);
+    if (!sympos) return sympos.error().WithContext("patched function " + old->name);
+    plan_.replaced.push_back(ReplacedFunction{old->name, new_name, *sympos});
+  }
+  return Ok();
+}
+
+size_t Planner::Copy(const elf::Section& sec, std::string name) {
+  auto it = copied_.find(&sec);
+  if (it != copied_.end()) return it->second;
+  PlannedSection out;
+  out.name = std::move(name);
+  out.type = sec.header.sh_type;
+  out.flags = sec.header.sh_flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | SHF_MERGE | SHF_STRINGS);
+  out.align = sec.header.sh_addralign;
+  out.entsize = sec.header.sh_entsize;
+  out.size = sec.size();
+  out.bytes.assign(sec.data.begin(), sec.data.end());
+  plan_.sections.push_back(std::move(out));
+  copied_.emplace(&sec, plan_.sections.size() - 1);
+  work_.push_back(&sec);
+  return plan_.sections.size() - 1;
+}
+
+size_t Planner::Undefined(const std::string& name) {
+  auto [it, added] = undefined_.try_emplace(name, plan_.symbols.size());
+  if (added) plan_.symbols.push_back(PlannedSymbol{name, STT_NOTYPE, STB_GLOBAL, false, 0, 0, 0});
+  return it->second;
+}
+
+Status Planner::DrainWorklist() {
+  while (!work_.empty()) {
+    const elf::Section* sec = work_.front();
+    work_.pop_front();
+    const size_t out = copied_.at(sec);
+    for (const elf::Relocation& r : sec->relocations) LP_TRY(PlanRelocation(*sec, r, out, r.offset));
+  }
+  return Ok();
+}
+
+// A relocation of copied bytes. Its target, by what it designates:
+//   copied section (a changed function, its strings) -> stays local
+//   exported symbol of the running kernel (seq_puts)  -> undefined symbol
+//   other symbol of the running kernel                -> livepatch relocation
+//   new variable, anonymous read-only data            -> copied along
+Status Planner::PlanRelocation(const elf::Section& from, const elf::Relocation& r, size_t out,
+                               uint64_t new_offset) {
+  const elf::Symbol* sym = r.symbol;
+  PlannedReloc reloc{new_offset, r.type, r.addend, PlannedReloc::Target::kSection, 0};
+  auto where = [&] { return from.name + "+0x" + std::to_string(r.offset); };
+  if (!sym || sym->index == 0) return MakeError(ErrorCode::kUnsupported, where() + ": relocation without symbol");
+  if (sym->IsUndefined()) return ToKernel(out, reloc, sym->name, nullptr);
+  const elf::Section* sec = sym->section;
+  if (!sec) return MakeError(ErrorCode::kUnsupported, where() + ": " + sym->name + " is absolute or common");
+  const int64_t in_section = r.addend + (sym->IsSectionSymbol() ? 0 : static_cast<int64_t>(sym->value));
+  if (auto it = copied_.find(sec); it != copied_.end()) {
+    AddSectionReloc(out, reloc, it->second, in_section);
+    return Ok();
+  }
+  RelocTarget target = targets_.Resolve(from, r);
+  const elf::Symbol* owner = target.kind == RelocTarget::Kind::Symbol ? target.symbol : nullptr;
+  if (owner && owner->section == sec && (owner->IsFunction() || owner->IsObject())) {
+    if (owner->status != ChangeStatus::New) {
+      reloc.addend = in_section - static_cast<int64_t>(owner->value);
+      return ToKernel(out, reloc, owner->twin ? owner->twin->name : owner->name, owner->twin);
+    }
+    if (owner->IsObject()) {
+      AddSectionReloc(out, reloc, Copy(*sec, sec->name), in_section);
+      return Ok();
+    }
+  }
+  // Anonymous read-only bytes: string literals, switch tables, constants,
+  // and alternative replacement code (.altinstr_replacement, no symbols).
+  const bool read_only_data = !sec->IsCode() && !sec->IsWritable();
+  const bool anonymous_code = sec->IsCode() && FunctionCount(*sec) == 0;
+  if ((sec->header.sh_flags & SHF_ALLOC) && (read_only_data || anonymous_code) && !owner) {
+    AddSectionReloc(out, reloc, Copy(*sec, sec->name), in_section);
+    return Ok();
+  }
+  return MakeError(ErrorCode::kUnsupported,
+                   where() + ": cannot tell what " + DescribeTarget(target) + " in " + sec->name + " is");
+}
+
+Status Planner::ToKernel(size_t out, PlannedReloc reloc, const std::string& name,
+                         const elf::Symbol* in_original) {
+  const bool local = in_original && in_original->IsLocal();
+  if (!local && kernel_.IsExported(name)) {
+    reloc.target = PlannedReloc::Target::kSymbol;
+    reloc.index = Undefined(name);
+    plan_.sections[out].relocs.push_back(reloc);
+    return Ok();
+  }
+  auto sympos = kernel_.Sympos(name, in_original);
+  if (!sympos) return sympos.error().WithContext("reference to " + name);
+  PlannedSection& sec = plan_.sections[out];
+  // The loader refuses a livepatch relocation over non-zero bytes.
+  const uint64_t width = patched_.arch().RelocWidth(reloc.type);
+  for (uint64_t i = 0; i < width && reloc.offset + i < sec.bytes.size(); ++i) sec.bytes[reloc.offset + i] = 0;
+  sec.klp.emplace_back(reloc.offset,
+                       KlpRelocEntry{reloc.type, reloc.addend, KlpSymbolName(kernel_.object(), name, *sympos)});
+  return Ok();
+}
+
+Status Planner::AddSpecialSections() {
+  auto is_copied = [&](const elf::Section* s) { return copied_.count(s) != 0; };
+  for (const auto& sec : patched_.sections()) {
+    if (!sec || copied_.count(sec.get())) continue;
+    auto filtered = FilterSpecialSection(patched_, *sec, is_copied);
+    if (!filtered) return filtered.error();
+    if (!filtered->has_value()) continue;
+    const FilteredTable& table = **filtered;
+    const size_t out = Copy(*sec, sec->name);
+    work_.pop_back();  // its relocations are planned here, at their new offsets
+    plan_.sections[out].bytes = table.bytes;
+    plan_.sections[out].size = table.bytes.size();
+    for (const auto& [r, offset] : table.relocations) LP_TRY(PlanRelocation(*sec, *r, out, offset));
+    if (table.paired) {
+      PlannedSection paired;
+      paired.name = table.paired->name;
+      paired.type = table.paired->header.sh_type;
+      paired.flags = table.paired->header.sh_flags & (SHF_ALLOC | SHF_WRITE);
+      paired.align = table.paired->header.sh_addralign;
+      paired.entsize = table.paired->header.sh_entsize;
+      paired.bytes = table.paired_bytes;
+      paired.size = paired.bytes.size();
+      plan_.sections.push_back(std::move(paired));
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Expected<ObjectPlan> PlanObject(const elf::ObjectFile& patched, const KernelSymbols& kernel) {
+  auto disasm = elf::Disassembler::Open(patched.arch());
+  if (!disasm) return disasm.error();
+  TargetResolver targets(patched, *disasm);
+  Planner planner(patched, kernel, targets);
+  return planner.Run();
+}
+
+}  // namespace lp::patchbuild::generate

@@ -1,0 +1,173 @@
+// The generate stage against the real thing: examples/cmdline/cmdline.patch
+// compiled twice in the shared prepared linux-source-6.1 tree (as
+// patchbuild/build's kernel tests do), symbols decoded from the installed
+// target's vmlinuz, the module built against the target's headers. Checked
+// as readelf would: the livepatch relocation to the non-exported
+// saved_command_line, its SHN_LIVEPATCH symbol, modinfo and vermagic.
+// Labelled "kernel"; skips when the tarball or the target is missing.
+//   LP_KERNEL_SOURCE, LP_TARGET_RELEASE, FLEETPATCH_TEST_CACHE as in
+//   tests/patchbuild/build/kernel_tree_test.cpp; LP_GENERATE_TEST_WORK=DIR
+//   builds in DIR and keeps it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+
+#include "common/file_util.hpp"
+#include "patchbuild/generate/klp_side_table.hpp"
+#include "patchbuild/generate/pipeline.hpp"
+#include "patchbuild/modinfo.hpp"
+#include "tests/patchbuild/generate/elf_view.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace lp::patchbuild::generate {
+namespace {
+namespace fs = std::filesystem;
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string FindTargetRelease() {
+  std::string release = EnvOr("LP_TARGET_RELEASE", "");
+  if (!release.empty()) return release;
+  std::error_code ec;
+  std::vector<std::string> releases;
+  for (const auto& e : fs::directory_iterator("/lib/modules", ec)) releases.push_back(e.path().filename());
+  std::sort(releases.begin(), releases.end());
+  for (const auto& r : releases)
+    if (tree::ResolveTarget(tree::TargetOptions{r, {}, {}, {}}) && fs::exists("/boot/vmlinuz-" + r)) return r;
+  return "";
+}
+
+// Everything is built once for the whole suite (~5 s on a prepared tree).
+struct Built {
+  std::string skip;   // non-empty: why the suite skips
+  std::string error;  // non-empty: the step that failed
+  std::string release;
+  GeneratedPatch patch;
+  BuiltModule module;
+};
+
+std::optional<lp::testing::TempDir> g_dir;
+Built g_built;
+
+Built BuildAll(const fs::path& work) {
+  Built b;
+  PipelineOptions options;
+  options.tree.source = EnvOr("LP_KERNEL_SOURCE", "/usr/src/linux-source-6.1.tar.xz");
+  options.tree.target.release = FindTargetRelease();
+  options.tree.cache_dir = EnvOr("FLEETPATCH_TEST_CACHE", "/var/tmp/fleetpatch-test-cache");
+  if (!fs::exists(options.tree.source)) return b.skip = options.tree.source.string() + " not installed", b;
+  if (options.tree.target.release.empty()) return b.skip = "no target with headers and vmlinuz installed", b;
+  auto patch = tree::ParsePatch(fs::path(LP_SOURCE_DIR) / "examples/cmdline/cmdline.patch");
+  if (!patch) return b.error = patch.error().message, b;
+  options.patches = {*patch};
+  options.work_dir = work;
+  options.skeleton_dir = fs::path(LP_SOURCE_DIR) / "kmod/skeleton";
+  options.name = "lp_gen_cmdline";
+  options.description = "generate stage kernel test";
+  auto result = BuildLivepatchFromPatches(options);
+  if (!result) return b.error = result.error().message, b;
+  b.release = result->release;
+  b.patch = result->patch;
+  b.module = result->module;
+  return b;
+}
+
+class KernelGenerate : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // LP_GENERATE_TEST_WORK keeps the objects and the module for a look.
+    const std::string keep = EnvOr("LP_GENERATE_TEST_WORK", "");
+    if (keep.empty()) g_dir.emplace();
+    g_built = BuildAll(keep.empty() ? g_dir->path() : fs::path(keep));
+  }
+  static void TearDownTestSuite() { g_dir.reset(); }
+  void SetUp() override {
+    if (!g_built.skip.empty()) GTEST_SKIP() << g_built.skip;
+    ASSERT_EQ(g_built.error, "");
+    ko_ = testing::ReadElfView(g_built.module.ko);
+  }
+  testing::ElfView ko_;
+};
+
+TEST_F(KernelGenerate, ReplacesCmdlineProcShowWithARenamedCopy) {
+  ASSERT_EQ(g_built.patch.objects.size(), 1u);
+  const GeneratedObject& o = g_built.patch.objects[0];
+  EXPECT_EQ(o.object_name, "vmlinux");
+  ASSERT_EQ(o.replaced.size(), 1u);
+  EXPECT_EQ(o.replaced[0].old_name, "cmdline_proc_show");
+  EXPECT_EQ(o.replaced[0].new_name, "livepatch_cmdline_proc_show");
+  EXPECT_EQ(o.replaced[0].sympos, 0u);
+  const auto* fn = ko_.Symbol("livepatch_cmdline_proc_show");
+  ASSERT_NE(fn, nullptr);
+  EXPECT_EQ(GELF_ST_TYPE(fn->sym.st_info), STT_FUNC);
+  EXPECT_EQ(ko_.sections.at(fn->sym.st_shndx).name, ".text.livepatch_cmdline_proc_show");
+  auto table = ReadFile(g_built.patch.build_dir / "lp_gen_table.h");
+  ASSERT_TRUE(table);
+  EXPECT_NE(table->find("LP_FUNC(\"cmdline_proc_show\", livepatch_cmdline_proc_show, 0)"), std::string::npos);
+}
+
+TEST_F(KernelGenerate, SavedCommandLineIsReachedThroughALivepatchRelocation) {
+  const auto* klp = ko_.Section(".klp.rela.vmlinux..text.livepatch_cmdline_proc_show");
+  ASSERT_NE(klp, nullptr);
+  EXPECT_EQ(klp->header.sh_type, static_cast<GElf_Word>(SHT_RELA));
+  EXPECT_EQ(klp->header.sh_flags, SHF_ALLOC | SHF_INFO_LINK | kShfRelaLivepatch);
+  EXPECT_EQ(ko_.sections.at(klp->header.sh_info).name, ".text.livepatch_cmdline_proc_show");
+  EXPECT_EQ(ko_.sections.at(klp->header.sh_link).name, ".symtab");
+  ASSERT_EQ(klp->relocs.size(), 1u);
+  EXPECT_EQ(klp->relocs[0].symbol, ".klp.sym.vmlinux.saved_command_line,0");
+  EXPECT_EQ(klp->relocs[0].type, static_cast<uint32_t>(R_X86_64_PC32));
+  EXPECT_EQ(klp->relocs[0].addend, -4);
+  // The loader refuses to apply over non-zero bytes.
+  const auto* text = ko_.Section(".text.livepatch_cmdline_proc_show");
+  ASSERT_NE(text, nullptr);
+  ASSERT_LE(klp->relocs[0].offset + 4, text->bytes.size());
+  EXPECT_EQ(text->bytes.substr(klp->relocs[0].offset, 4), std::string(4, '\0'));
+
+  const auto* sym = ko_.Symbol(".klp.sym.vmlinux.saved_command_line,0");
+  ASSERT_NE(sym, nullptr);
+  EXPECT_EQ(sym->sym.st_shndx, kShnLivepatch);
+  EXPECT_EQ(ko_.Symbol("saved_command_line"), nullptr) << "must not stay an ordinary undefined symbol";
+}
+
+TEST_F(KernelGenerate, ExportedSymbolsStayOrdinaryUndefinedSymbols) {
+  for (const char* name : {"seq_puts", "__fentry__"}) {
+    const auto* sym = ko_.Symbol(name);
+    ASSERT_NE(sym, nullptr) << name;
+    EXPECT_EQ(sym->sym.st_shndx, SHN_UNDEF) << name;
+  }
+}
+
+TEST_F(KernelGenerate, SideTableIsGoneAndLocalsComeFirst) {
+  for (const auto& s : ko_.sections) EXPECT_EQ(s.name.find("fleetpatch.klp"), std::string::npos) << s.name;
+  for (size_t i = 1; i < ko_.symbols.size(); ++i)
+    EXPECT_EQ(GELF_ST_BIND(ko_.symbols[i].sym.st_info) == STB_LOCAL, i < ko_.first_global) << ko_.symbols[i].name;
+}
+
+TEST_F(KernelGenerate, CarriesTheNewStringAndTheOrcEntries) {
+  bool found = false;
+  for (const auto& s : ko_.sections) found |= s.bytes.find(" fleetpatch=cmdline\n") != std::string::npos;
+  EXPECT_TRUE(found);
+  const auto* orc = ko_.Section(".rela.orc_unwind_ip");
+  ASSERT_NE(orc, nullptr);
+  EXPECT_TRUE(std::any_of(orc->relocs.begin(), orc->relocs.end(),
+                          [](const auto& r) { return r.symbol == ".text.livepatch_cmdline_proc_show"; }));
+}
+
+TEST_F(KernelGenerate, ModinfoSaysLivepatchAndTheTargetsVermagic) {
+  auto bytes = ReadFile(g_built.module.ko);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(ReadModinfo(*bytes, "livepatch").value(), "Y");
+  // Any module the target ships has the vermagic a module must have.
+  auto shipped = ReadFile("/lib/modules/" + g_built.release + "/kernel/fs/nls/nls_utf8.ko");
+  ASSERT_TRUE(shipped) << shipped.error().message;
+  EXPECT_EQ(ReadModinfo(*bytes, "vermagic").value(), ReadModinfo(*shipped, "vermagic").value());
+  EXPECT_EQ(g_built.module.klp_relocations, 1u);
+}
+
+}  // namespace
+}  // namespace lp::patchbuild::generate

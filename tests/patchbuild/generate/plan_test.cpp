@@ -1,0 +1,167 @@
+// The planner and writer on small objects compiled like kernel code
+// (tests/patchbuild/diff/compile.hpp), against a hand-made symbol table of
+// a pretend running kernel; the result is finalized like a .ko and read
+// back as readelf would.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "patchbuild/diff/diff.hpp"
+#include "patchbuild/generate/kernel_symbols.hpp"
+#include "patchbuild/generate/klp_finalize.hpp"
+#include "patchbuild/generate/object_planner.hpp"
+#include "patchbuild/generate/object_writer.hpp"
+#include "tests/patchbuild/diff/compile.hpp"
+#include "tests/patchbuild/generate/elf_view.hpp"
+
+namespace lp::patchbuild::generate {
+namespace {
+
+const char* kOriginal = R"(
+extern int exported_count;
+extern int hidden_global;
+extern int printk(const char *fmt, ...);
+static int counter;
+static __attribute__((noinline)) int helper(int x) { return x * 3 + counter; }
+int target(int x) { counter++; return helper(x) + hidden_global + exported_count; }
+int other(void) { return helper(1); }
+)";
+
+const char* kPatched = R"(
+extern int exported_count;
+extern int hidden_global;
+extern int printk(const char *fmt, ...);
+static int counter;
+static __attribute__((noinline)) int helper(int x) { return x * 3 + counter; }
+static __attribute__((noinline)) int added(int x) { return x * 7 + exported_count; }
+int target(int x) { counter++; printk("patched %d\n", x); return helper(x) + hidden_global + added(x); }
+int other(void) { return helper(1); }
+)";
+
+class PlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto orig_path = patchbuild::testing::CompileC(dir_, "orig", kOriginal, patchbuild::testing::kKernelFlavour.flags);
+    auto patched_path = patchbuild::testing::CompileC(dir_, "patched", kPatched, patchbuild::testing::kKernelFlavour.flags);
+    ASSERT_FALSE(orig_path.empty() || patched_path.empty());
+    auto o = elf::ObjectFile::Open(orig_path);
+    auto p = elf::ObjectFile::Open(patched_path);
+    ASSERT_TRUE(o && p);
+    original_ = std::move(*o);
+    patched_ = std::move(*p);
+    auto diff = DiffObjects(*original_, *patched_);
+    ASSERT_TRUE(diff) << diff.error().message;
+  }
+  void AddKernelSymbol(const std::string& name, char type) {
+    table_.Add(symbols::Symbol{name, 0xffffffff81000000ull + 0x100 * table_.size(), type, "vmlinux", 0});
+  }
+  void AddUsualKernel() {
+    for (auto [name, type] : std::vector<std::pair<std::string, char>>{
+             {"target", 'T'}, {"helper", 't'}, {"other", 'T'}, {"counter", 'b'}, {"hidden_global", 'D'},
+             {"exported_count", 'D'}, {"printk", 'T'}, {"__fentry__", 'T'}})
+      AddKernelSymbol(name, type);
+  }
+  Expected<ObjectPlan> Plan() {
+    KernelSymbols kernel(table_, nullptr, {"exported_count", "printk", "__fentry__"}, "vmlinux", original_.get());
+    return PlanObject(*patched_, kernel);
+  }
+  static std::vector<std::string> KlpSymbols(const ObjectPlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& s : plan.sections)
+      for (const auto& [offset, e] : s.klp) out.push_back(e.symbol);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+  lp::testing::TempDir dir_;
+  std::unique_ptr<elf::ObjectFile> original_, patched_;
+  symbols::SymbolTable table_;
+};
+
+TEST_F(PlanTest, ChangedFunctionIsRenamedAndReachesTheKernelThroughKlpRelocations) {
+  AddUsualKernel();
+  auto plan = Plan();
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->replaced.size(), 1u);
+  EXPECT_EQ(plan->replaced[0].old_name, "target");
+  EXPECT_EQ(plan->replaced[0].new_name, "livepatch_target");
+  EXPECT_EQ(plan->new_functions, std::vector<std::string>{"added"});
+  EXPECT_EQ(KlpSymbols(*plan), (std::vector<std::string>{".klp.sym.vmlinux.counter,0", ".klp.sym.vmlinux.helper,0",
+                                                         ".klp.sym.vmlinux.hidden_global,0"}));
+  std::vector<std::string> undefined;
+  for (const auto& s : plan->symbols)
+    if (!s.defined) undefined.push_back(s.name);
+  std::sort(undefined.begin(), undefined.end());
+  EXPECT_EQ(undefined, (std::vector<std::string>{"__fentry__", "exported_count", "printk"}));
+  bool has_string = false;
+  for (const auto& s : plan->sections)
+    has_string |= std::string(s.bytes.begin(), s.bytes.end()).find("patched %d\n") != std::string::npos;
+  EXPECT_TRUE(has_string);
+}
+
+TEST_F(PlanTest, WrittenAndFinalizedObjectHasLivepatchSectionsAndSymbols) {
+  AddUsualKernel();
+  auto plan = Plan();
+  ASSERT_TRUE(plan) << plan.error().message;
+  const auto out = dir_ / "gen.o";
+  ASSERT_TRUE(WriteObject(*plan, out));
+  auto before = testing::ReadElfView(out);
+  ASSERT_NE(before.Section(std::string(kSideTableSection)), nullptr);
+  EXPECT_EQ(before.Symbol("hidden_global"), nullptr);
+
+  auto result = FinalizeKlpRelocations(out);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->klp_symbols, 3u);
+  auto ko = testing::ReadElfView(out);
+  EXPECT_EQ(ko.Section(std::string(kSideTableSection)), nullptr);
+  const auto* klp = ko.Section(".klp.rela.vmlinux..text.livepatch_target");
+  ASSERT_NE(klp, nullptr);
+  EXPECT_EQ(klp->header.sh_flags, SHF_ALLOC | SHF_INFO_LINK | kShfRelaLivepatch);
+  EXPECT_EQ(ko.sections.at(klp->header.sh_info).name, ".text.livepatch_target");
+  EXPECT_EQ(klp->relocs.size(), result->klp_relocations);
+  for (const auto& r : klp->relocs) {
+    const auto* sym = ko.Symbol(r.symbol);
+    ASSERT_NE(sym, nullptr);
+    EXPECT_EQ(sym->sym.st_shndx, kShnLivepatch) << r.symbol;
+  }
+  // The copied code's ordinary relocations survived the rewrite.
+  const auto* rela = ko.Section(".rela.text.livepatch_target");
+  ASSERT_NE(rela, nullptr);
+  EXPECT_TRUE(std::any_of(rela->relocs.begin(), rela->relocs.end(),
+                          [](const auto& r) { return r.symbol == "printk"; }));
+  EXPECT_TRUE(std::any_of(rela->relocs.begin(), rela->relocs.end(),
+                          [](const auto& r) { return r.symbol == ".text.livepatch_added"; }));
+  for (size_t i = 1; i < ko.symbols.size(); ++i)
+    EXPECT_EQ(GELF_ST_BIND(ko.symbols[i].sym.st_info) == STB_LOCAL, i < ko.first_global) << ko.symbols[i].name;
+}
+
+TEST_F(PlanTest, OneGlobalAmongStaticsOfTheSameNameGetsItsPosition) {
+  AddKernelSymbol("hidden_global", 'd');  // a static elsewhere, first in kallsyms order
+  AddUsualKernel();
+  auto plan = Plan();
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto klp = KlpSymbols(*plan);
+  EXPECT_NE(std::find(klp.begin(), klp.end(), ".klp.sym.vmlinux.hidden_global,2"), klp.end());
+}
+
+TEST_F(PlanTest, AmbiguousStaticIsAnErrorNotAGuess) {
+  AddKernelSymbol("counter", 'b');
+  AddUsualKernel();
+  auto plan = Plan();
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("counter: 2 symbols of that name in vmlinux"), std::string::npos)
+      << plan.error().message;
+}
+
+TEST_F(PlanTest, SymbolMissingFromTheKernelIsAnError) {
+  AddUsualKernel();
+  symbols::SymbolTable empty;
+  KernelSymbols kernel(empty, nullptr, {}, "vmlinux", original_.get());
+  auto plan = PlanObject(*patched_, kernel);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("not in the target's symbol table"), std::string::npos) << plan.error().message;
+}
+
+}  // namespace
+}  // namespace lp::patchbuild::generate
