@@ -27,6 +27,11 @@ Status ApplyEngine::Load(const std::string& module_name, bool replace, int fd) {
   // Resuming after a crash: the module may already be in.
   if (kernel_.ReadPatchState(module_name)) return Ok();
   LoadParams params{module_name, "", replace};
+  auto st = kernel_.LoadModule(fd, params);
+  if (st || st.error().code != ErrorCode::kConflict) return st;
+  // The module is loaded but registers no patch: a disable that was never
+  // followed by delete_module, or an interrupted load. Remove it, load again.
+  LP_TRY(kernel_.UnloadModule(module_name));
   return kernel_.LoadModule(fd, params);
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "common/file_util.hpp"
 #include "patchd/module_info.hpp"
 #include "patchd/patch_tree.hpp"
@@ -92,7 +94,11 @@ std::vector<std::string> FakeLivepatchKernel::LoadedModules() const {
 
 Status FakeLivepatchKernel::CreatePatchTree(const std::string& name, bool replace,
                                             const std::string& funcs) {
-  fs::path dir = PatchDir(name);
+  // Built aside and renamed into place: like the kernel's, the patch
+  // directory appears whole or not at all, even if this process is killed.
+  fs::path dir = root_ / "kernel" / (".loading-" + name);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
   LP_TRY(MakeDirs(dir));
   std::istringstream list(funcs);
   for (std::string item; std::getline(list, item, ',');) {
@@ -105,6 +111,8 @@ Status FakeLivepatchKernel::CreatePatchTree(const std::string& name, bool replac
   LP_TRY(WriteText(dir / "replace", replace ? "1\n" : "0\n"));
   LP_TRY(WriteText(dir / "enabled", "1\n"));
   LP_TRY(WriteText(dir / "transition", polls != 0 ? "1\n" : "0\n"));
+  fs::rename(dir, PatchDir(name), ec);
+  if (ec) return MakeError(ErrorCode::kIo, "fake load of " + name + ": " + ec.message());
   if (polls == 0) return CompleteTransition(name);
   return Ok();
 }
@@ -112,6 +120,8 @@ Status FakeLivepatchKernel::CreatePatchTree(const std::string& name, bool replac
 Status FakeLivepatchKernel::LoadModule(int fd, const LoadParams& params) {
   calls_.push_back("load " + params.module_name);
   if (!supported_) return FakeErrno("finit_module", ENOENT);
+  // finit_module reads the whole file whatever the fd's offset; so does the fake.
+  if (::lseek(fd, 0, SEEK_SET) != 0) return FakeErrno("finit_module", errno);
   auto bytes = ReadFd(fd, 256u << 20);
   if (!bytes) return bytes.error();
   auto spec = ParseModule(*bytes, params);

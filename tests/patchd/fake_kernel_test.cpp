@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/file_util.hpp"
+#include "patchd/apply_engine.hpp"
 #include "patchd/sysfs_livepatch_kernel.hpp"
 #include "patchd/transition.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -74,6 +75,20 @@ TEST_F(FakeKernelTest, NonReplacePatchesStack) {
   ASSERT_TRUE(kernel_.LoadModule(Module("lp_x", false).get(), {}));
   ASSERT_TRUE(kernel_.LoadModule(Module("lp_y", false).get(), {}));
   EXPECT_EQ(kernel_.ListPatches()->size(), 2u);
+}
+
+TEST_F(FakeKernelTest, LeftoverModuleWithoutPatchIsReloadedByTheEngine) {
+  // As after a disable whose delete_module never ran (or a cut load).
+  ASSERT_TRUE(kernel_.LoadModule(Module("lp_a").get(), {}));
+  ASSERT_TRUE(kernel_.SetEnabled("lp_a", false));
+  ASSERT_EQ(kernel_.LoadedModules(), std::vector<std::string>{"lp_a"});
+  FakeClock clock;
+  ApplyEngine engine(kernel_, clock, SystemPaths{}, ApplyOptions{});
+  UniqueFd fd = Module("lp_a");
+  char byte;
+  ASSERT_EQ(::read(fd.get(), &byte, 1), 1);  // the offset must not matter
+  ASSERT_TRUE(engine.Load("lp_a", true, fd.get()));
+  EXPECT_TRUE(kernel_.ReadPatchState("lp_a")->InEffect());
 }
 
 TEST_F(FakeKernelTest, StateSurvivesANewInstance) {
