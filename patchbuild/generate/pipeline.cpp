@@ -1,10 +1,51 @@
 #include "patchbuild/generate/pipeline.hpp"
 
+#include <algorithm>
+#include <sstream>
+
+#include "common/file_util.hpp"
 #include "common/identity.hpp"
 #include "patchbuild/generate/kernel_symbols.hpp"
 #include "patchbuild/symbols/kallsyms_decode.hpp"
+#include "patchbuild/symbols/module_symbols.hpp"
 
 namespace lp::patchbuild::generate {
+namespace {
+
+// The target module's .ko as modules.dep names it ("kernel/fs/nls/nls_utf8.ko:
+// ..."); kbuild's KBUILD_MODNAME has '_' where the file name may have '-'.
+Expected<std::filesystem::path> FindModuleFile(const std::filesystem::path& moddir, const std::string& name) {
+  auto dep = ReadFile(moddir / "modules.dep");
+  if (!dep) return dep.error().WithContext("finding module " + name);
+  std::istringstream in(*dep);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string path = line.substr(0, line.find(':'));
+    std::string base = std::filesystem::path(path).filename().string();
+    base = base.substr(0, base.find(".ko"));
+    std::replace(base.begin(), base.end(), '-', '_');
+    if (base == name) return moddir / path;
+  }
+  return MakeError(ErrorCode::kNotFound, "module " + name + " is not in " + (moddir / "modules.dep").string());
+}
+
+// A livepatch for a module object counts sympos among that module's own
+// symbols (klp_find_object_symbol walks the module's kallsyms), so they join
+// the table under the module's name.
+Status AddModuleSymbols(symbols::SymbolTable& table, const std::filesystem::path& moddir, const std::string& name) {
+  for (const auto& s : table.symbols())
+    if (s.object == name) return Ok();  // a second unit of the same module
+  auto file = FindModuleFile(moddir, name);
+  if (!file) return file.error();
+  auto bytes = ReadFile(*file);
+  if (!bytes) return bytes.error();
+  auto module = symbols::ReadModuleSymbols(*bytes, name);
+  if (!module) return module.error().WithContext(file->string());
+  for (const auto& s : module->symbols()) table.Add(s);
+  return Ok();
+}
+
+}  // namespace
 
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options) {
   PipelineResult result;
@@ -23,6 +64,10 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   if (!image) return image.error().WithContext(vmlinuz.string());
   auto table = symbols::DecodeKallsyms(*image);
   if (!table) return table.error().WithContext(vmlinuz.string());
+  const auto moddir = options.modules_dir.empty() ? std::filesystem::path("/lib/modules/" + result.release)
+                                                  : options.modules_dir;
+  for (const auto& p : result.compiled.pairs)
+    if (p.in_module) LP_TRY(AddModuleSymbols(*table, moddir, p.object_name));
   const auto kdir = tree->target.headers_dir;
   auto exported = ReadExportedSymbols(kdir / "Module.symvers");
   if (!exported) return exported.error();

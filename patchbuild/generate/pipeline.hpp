@@ -20,6 +20,7 @@ struct PipelineOptions {
   tree::TreeOptions tree;               // source, target release, cache dir, jobs
   tree::PatchSeries patches;            // parsed with tree::ParsePatch
   std::filesystem::path vmlinuz;        // default: /boot/vmlinuz-<release>
+  std::filesystem::path modules_dir;    // default: /lib/modules/<release> (a target module's .ko, modules.dep)
   std::filesystem::path work_dir;       // objects/ and module/ go here
   std::filesystem::path skeleton_dir;   // kmod/skeleton
   std::string name;                     // module/patch name

@@ -54,7 +54,7 @@ struct Built {
 std::optional<lp::testing::TempDir> g_dir;
 Built g_built;
 
-Built BuildAll(const fs::path& work) {
+Built BuildAll(const fs::path& work, const std::string& example, const std::string& name) {
   Built b;
   PipelineOptions options;
   options.tree.source = EnvOr("LP_KERNEL_SOURCE", "/usr/src/linux-source-6.1.tar.xz");
@@ -62,12 +62,12 @@ Built BuildAll(const fs::path& work) {
   options.tree.cache_dir = EnvOr("FLEETPATCH_TEST_CACHE", "/var/tmp/fleetpatch-test-cache");
   if (!fs::exists(options.tree.source)) return b.skip = options.tree.source.string() + " not installed", b;
   if (options.tree.target.release.empty()) return b.skip = "no target with headers and vmlinuz installed", b;
-  auto patch = tree::ParsePatch(fs::path(LP_SOURCE_DIR) / "examples/cmdline/cmdline.patch");
+  auto patch = tree::ParsePatch(fs::path(LP_SOURCE_DIR) / "examples" / example);
   if (!patch) return b.error = patch.error().message, b;
   options.patches = {*patch};
   options.work_dir = work;
   options.skeleton_dir = fs::path(LP_SOURCE_DIR) / "kmod/skeleton";
-  options.name = "lp_gen_cmdline";
+  options.name = name;
   options.description = "generate stage kernel test";
   auto result = BuildLivepatchFromPatches(options);
   if (!result) return b.error = result.error().message, b;
@@ -83,7 +83,7 @@ class KernelGenerate : public ::testing::Test {
     // LP_GENERATE_TEST_WORK keeps the objects and the module for a look.
     const std::string keep = EnvOr("LP_GENERATE_TEST_WORK", "");
     if (keep.empty()) g_dir.emplace();
-    g_built = BuildAll(keep.empty() ? g_dir->path() : fs::path(keep));
+    g_built = BuildAll(keep.empty() ? g_dir->path() : fs::path(keep), "cmdline/cmdline.patch", "lp_gen_cmdline");
   }
   static void TearDownTestSuite() { g_dir.reset(); }
   void SetUp() override {
@@ -167,6 +167,28 @@ TEST_F(KernelGenerate, ModinfoSaysLivepatchAndTheTargetsVermagic) {
   ASSERT_TRUE(shipped) << shipped.error().message;
   EXPECT_EQ(ReadModinfo(*bytes, "vermagic").value(), ReadModinfo(*shipped, "vermagic").value());
   EXPECT_EQ(g_built.module.klp_relocations, 1u);
+}
+
+// A call to a static function that several files of vmlinux define, and a
+// static local: examples/consoles-static (its VM test checks the behaviour).
+TEST(KernelGenerateConsoles, StaticFunctionOfManyFilesGetsItsSymposAndStaticLocalsAreReferenced) {
+  lp::testing::TempDir dir;
+  Built b = BuildAll(dir.path(), "consoles-static/consoles.patch", "lp_gen_consoles");
+  if (!b.skip.empty()) GTEST_SKIP() << b.skip;
+  ASSERT_EQ(b.error, "");
+  auto ko = testing::ReadElfView(b.module.ko);
+  const auto* klp = ko.Section(".klp.rela.vmlinux..text.livepatch_show_console_dev");
+  ASSERT_NE(klp, nullptr);
+  std::vector<std::string> targets;
+  for (const auto& r : klp->relocs) targets.push_back(r.symbol);
+  // c_next is also defined by arch/x86/kernel/cpu/proc.c and others; the
+  // one of fs/proc/consoles.c is not the first in kallsyms order.
+  auto c_next = std::find_if(targets.begin(), targets.end(),
+                             [](const std::string& t) { return t.rfind(".klp.sym.vmlinux.c_next,", 0) == 0; });
+  ASSERT_NE(c_next, targets.end());
+  EXPECT_NE(*c_next, ".klp.sym.vmlinux.c_next,0");
+  EXPECT_NE(std::find(targets.begin(), targets.end(), ".klp.sym.vmlinux.con_flags.0,0"), targets.end());
+  EXPECT_EQ(ko.Symbol("livepatch_c_next"), nullptr) << "c_next did not change: it must not be copied";
 }
 
 }  // namespace
