@@ -22,6 +22,21 @@ bool IsInitOrExit(const elf::Section& sec) {
   return sec.name.rfind(".init.", 0) == 0 || sec.name.rfind(".exit.", 0) == 0;
 }
 
+// gcc's split-off cold part of a function (foo.cold, in .text.unlikely.foo):
+// reached only by jumps from foo itself, never by ftrace. It is copied with
+// its changed parent, but is no klp_func of its own.
+bool IsColdPart(const std::string& name) { return name.find(".cold") != std::string::npos; }
+
+// livepatch redirects a function through its ftrace site: a call to
+// __fentry__ at the very start (x86_64, -mfentry; after an endbr64 when IBT
+// is on). A notrace function cannot be replaced; the kernel would refuse the
+// whole patch at load, so refuse it here, by name.
+bool HasFtraceSite(const elf::Symbol& fn) {
+  for (const elf::Relocation& r : fn.section->RelocationsIn(fn.value, fn.value + 16))
+    if (r.symbol && r.symbol->name == "__fentry__") return true;
+  return false;
+}
+
 size_t FunctionCount(const elf::Section& sec) {
   size_t n = 0;
   for (const elf::Symbol* s : sec.symbols) n += s->IsFunction() ? 1 : 0;
@@ -81,7 +96,10 @@ Status Planner::AddFunctions() {
                                                     "-ffunction-sections?)");
     const std::string new_name = ReplacementName(sym->name);
     const size_t out = Copy(sec, ".text." + new_name);
-    const bool replaces = sym->status == ChangeStatus::Changed;
+    const bool replaces = sym->status == ChangeStatus::Changed && !IsColdPart(sym->name);
+    if (replaces && !HasFtraceSite(*sym))
+      return MakeError(ErrorCode::kUnsupported, sym->name + ": no ftrace call at its start (notrace?): "
+                                                "livepatch cannot redirect it");
     plan_.symbols.push_back(PlannedSymbol{new_name, STT_FUNC,
                                           static_cast<uint8_t>(replaces ? STB_GLOBAL : STB_LOCAL), true, out,
                                           0, sym->size});

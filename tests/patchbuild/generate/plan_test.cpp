@@ -40,9 +40,10 @@ int other(void) { return helper(1); }
 
 class PlanTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto orig_path = patchbuild::testing::CompileC(dir_, "orig", kOriginal, patchbuild::testing::kKernelFlavour.flags);
-    auto patched_path = patchbuild::testing::CompileC(dir_, "patched", kPatched, patchbuild::testing::kKernelFlavour.flags);
+  void SetUp() override { Compile(patchbuild::testing::kKernelFlavour.flags); }
+  void Compile(const std::string& flags) {
+    auto orig_path = patchbuild::testing::CompileC(dir_, "orig", kOriginal, flags);
+    auto patched_path = patchbuild::testing::CompileC(dir_, "patched", kPatched, flags);
     ASSERT_FALSE(orig_path.empty() || patched_path.empty());
     auto o = elf::ObjectFile::Open(orig_path);
     auto p = elf::ObjectFile::Open(patched_path);
@@ -151,6 +152,15 @@ TEST_F(PlanTest, AmbiguousStaticIsAnErrorNotAGuess) {
   auto plan = Plan();
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("counter: 2 symbols of that name in vmlinux"), std::string::npos)
+      << plan.error().message;
+}
+
+TEST_F(PlanTest, FunctionWithoutFtraceSiteIsRefused) {
+  Compile("-fno-PIE -mcmodel=kernel");  // no -pg -mfentry: as a notrace function
+  AddUsualKernel();
+  auto plan = Plan();
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("target: no ftrace call at its start"), std::string::npos)
       << plan.error().message;
 }
 
