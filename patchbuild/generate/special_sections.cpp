@@ -19,6 +19,7 @@ constexpr TableSpec kTables[] = {
     {".ibt_endbr_seal", 4},   {"__bug_table", 12},
     {"__jump_table", 16},     {"__ex_table", 12},
     {".altinstructions", 12}, {".static_call_sites", 8},
+    {".smp_locks", 4},
 };
 
 const TableSpec* FindSpec(std::string_view name) {

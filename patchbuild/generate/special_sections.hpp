@@ -13,6 +13,7 @@
 //   __ex_table         12   user-access fault fixups
 //   .altinstructions   12   alternatives (replacement code in .altinstr_replacement)
 //   .static_call_sites  8
+//   .smp_locks          4   LOCK prefixes (atomic_long_inc_return), patched out on UP
 #pragma once
 
 #include <cstdint>
