@@ -49,6 +49,7 @@ struct PlannedSection {
   std::vector<uint8_t> bytes;  // empty for NOBITS
   uint64_t size = 0;
   std::vector<PlannedReloc> relocs;
+  bool special = false;  // a filtered kernel table (__jump_table ...), special_sections.hpp
   // Places that become livepatch relocations after kbuild (side table).
   std::vector<std::pair<uint64_t, KlpRelocEntry>> klp;
 };

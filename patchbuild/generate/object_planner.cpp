@@ -200,9 +200,15 @@ Status Planner::ToKernel(size_t out, PlannedReloc reloc, const std::string& name
     plan_.sections[out].relocs.push_back(reloc);
     return Ok();
   }
+  PlannedSection& sec = plan_.sections[out];
+  // For a module target the kernel applies livepatch relocations only when
+  // that module loads, but it reads the patch module's own tables (a
+  // __jump_table key, a static call site) when the patch module loads.
+  if (sec.special && kernel_.object() != "vmlinux")
+    return MakeError(ErrorCode::kUnsupported, sec.name + " entry of the copied code refers to " + name + " of " +
+                                                  kernel_.object() + ": not supported for module targets");
   auto sympos = kernel_.Sympos(name, in_original);
   if (!sympos) return sympos.error().WithContext("reference to " + name);
-  PlannedSection& sec = plan_.sections[out];
   // The loader refuses a livepatch relocation over non-zero bytes.
   const uint64_t width = patched_.arch().RelocWidth(reloc.type);
   for (uint64_t i = 0; i < width && reloc.offset + i < sec.bytes.size(); ++i) sec.bytes[reloc.offset + i] = 0;
@@ -221,6 +227,7 @@ Status Planner::AddSpecialSections() {
     const FilteredTable& table = **filtered;
     const size_t out = Copy(*sec, sec->name);
     work_.pop_back();  // its relocations are planned here, at their new offsets
+    plan_.sections[out].special = true;
     plan_.sections[out].bytes = table.bytes;
     plan_.sections[out].size = table.bytes.size();
     for (const auto& [r, offset] : table.relocations) LP_TRY(PlanRelocation(*sec, *r, out, offset));
