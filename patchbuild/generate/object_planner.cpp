@@ -175,6 +175,10 @@ Status Planner::PlanRelocation(const elf::Section& from, const elf::Relocation& 
       return ToKernel(out, reloc, owner->twin ? owner->twin->name : owner->name, owner->twin);
     }
     if (owner->IsObject()) {
+      // A per-cpu variable is an offset into every CPU's area, which only
+      // the loader's percpu allocation for the module could provide.
+      if (sec->name.rfind(".data..percpu", 0) == 0)
+        return MakeError(ErrorCode::kUnsupported, owner->name + ": new per-cpu variables are not supported");
       AddSectionReloc(out, reloc, Copy(*sec, sec->name), in_section);
       return Ok();
     }

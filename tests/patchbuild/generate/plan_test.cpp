@@ -164,6 +164,28 @@ TEST_F(PlanTest, FunctionWithoutFtraceSiteIsRefused) {
       << plan.error().message;
 }
 
+TEST(PlanPercpu, NewPerCpuVariableIsRefused) {
+  lp::testing::TempDir dir;
+  const std::string flags = patchbuild::testing::kKernelFlavour.flags;
+  auto orig = patchbuild::testing::CompileC(dir, "orig", "int target(int x) { return x + 1; }\n", flags);
+  auto patched = patchbuild::testing::CompileC(
+      dir, "patched",
+      "static int __attribute__((section(\".data..percpu\"))) hits;\n"
+      "int target(int x) { return x + 1 + hits; }\n",
+      flags);
+  auto o = elf::ObjectFile::Open(orig);
+  auto p = elf::ObjectFile::Open(patched);
+  ASSERT_TRUE(o && p);
+  ASSERT_TRUE(DiffObjects(**o, **p));
+  symbols::SymbolTable table;
+  table.Add(symbols::Symbol{"target", 0xffffffff81000000ull, 'T', "vmlinux", 0});
+  KernelSymbols kernel(table, nullptr, {"__fentry__"}, "vmlinux", o->get());
+  auto plan = PlanObject(**p, kernel);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("hits: new per-cpu variables are not supported"), std::string::npos)
+      << plan.error().message;
+}
+
 TEST_F(PlanTest, SymbolMissingFromTheKernelIsAnError) {
   AddUsualKernel();
   symbols::SymbolTable empty;
