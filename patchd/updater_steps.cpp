@@ -27,7 +27,14 @@ Event Updater::DoDownload(Job& job) {
     return Event::kFailed;
   }
   if (Sha256Hex(*blob) != job.sha256) {
-    Fail(job, "refused", "download: module sha256 mismatch (truncated or tampered blob)");
+    // The signed manifest is fine, these bytes are not (a cut transfer, a bad
+    // mirror or cache, a man in the middle): refuse them and tell the portal,
+    // but record no verdict on the version, so the next check-in fetches it
+    // again instead of giving the patch up for good.
+    Job refusal = job;
+    Fail(refusal, "refused", "download: module sha256 mismatch (truncated or tampered blob)");
+    QueueReport(refusal);
+    Fail(job, "", refusal.error + "; fetched again at the next check-in");
     return Event::kFailed;
   }
   if (auto st = cache_.StoreModule(job.sha256, *blob); !st) {

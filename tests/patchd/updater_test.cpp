@@ -94,14 +94,21 @@ TEST_F(UpdaterTest, PatchForAnotherBuildIdIsRefused) {
   EXPECT_TRUE(Contains(world_.portal->reports[0]["error"], "build id"));
 }
 
-TEST_F(UpdaterTest, TamperedBlobIsRefused) {
+TEST_F(UpdaterTest, TamperedBlobIsRefusedAndFetchedAgainLater) {
   auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
   world_.Offer(p);
+  const std::string good = world_.portal->blobs[p.manifest.module_sha256];
   world_.portal->blobs[p.manifest.module_sha256] = FakeLivepatchKernel::MakeTextModule("evil");
   Job job = CheckIn();
-  EXPECT_EQ(job.result, "refused");
   EXPECT_TRUE(Contains(job.error, "sha256"));
   EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["result"], "refused");
+  EXPECT_TRUE(Contains(world_.portal->reports[0]["error"], "sha256"));
+  // The bytes were refused, not the patch: once a good copy is served, it applies.
+  world_.portal->blobs[p.manifest.module_sha256] = good;
+  job = CheckIn();
+  EXPECT_EQ(job.result, "applied") << job.error;
 }
 
 TEST_F(UpdaterTest, TamperedCachedModuleIsRefusedAtBoot) {
