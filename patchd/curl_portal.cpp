@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "common/raii.hpp"
@@ -14,6 +15,8 @@ using CurlPtr = CPtr<CURL, &curl_easy_cleanup>;
 using CurlSlistPtr = CPtr<curl_slist, &curl_slist_free_all>;
 
 constexpr std::size_t kMaxJsonBytes = 8u << 20;
+// The slowest link a module download is sized for (bytes per second).
+constexpr std::size_t kMinBlobRate = 16u << 10;
 
 struct Sink {
   std::string body;
@@ -76,7 +79,11 @@ class CurlPortalApi final : public PortalApi {
   }
 
   Expected<std::string> FetchBlob(const std::string& sha256, std::size_t max_bytes) override {
-    auto r = Request("GET", "/api/v1/blobs/" + sha256, "", {}, max_bytes);
+    // A large module on a slow link takes longer than one request's
+    // http_timeout: allow the time max_bytes needs at kMinBlobRate on top
+    // (stalls are still cut: see CURLOPT_LOW_SPEED_* in Request).
+    const auto extra = static_cast<int>(std::min<std::size_t>(max_bytes / kMinBlobRate, 24 * 3600));
+    auto r = Request("GET", "/api/v1/blobs/" + sha256, "", {}, max_bytes, extra);
     if (!r) return r.error();
     if (r->status != 200) return StatusError("blob " + sha256, *r);
     return std::move(r->body);
@@ -122,6 +129,12 @@ Expected<HttpResult> CurlPortalApi::Request(const std::string& method, const std
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
   // A long poll legitimately takes `wait` seconds more than a normal request.
   curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(config_.http_timeout_s + extra_timeout_s));
+  if (method == "GET") {
+    // A download (never a long poll, which is silent on purpose) that stalls,
+    // under 1 KB/s for http_timeout seconds, is given up whatever the total allowed.
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<std::int64_t>(config_.http_timeout_s, 1)));
+  }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
