@@ -196,7 +196,11 @@ void HttpSession<Stream>::Write(Response r, bool keep_alive) {
                             {"status", std::to_string(r.status)}, {"us", std::to_string(us.count())},
                             {"remote", remote_}});
   }
-  beast::get_lowest_layer(stream_).expires_after(ctx_.read_timeout);
+  // The whole answer must be written within this: a large blob to a slow
+  // device needs more than one request's timeout (kMinWriteRate per second).
+  constexpr std::size_t kMinWriteRate = 16u << 10;
+  beast::get_lowest_layer(stream_).expires_after(
+      ctx_.read_timeout + std::chrono::seconds(response_.body().size() / kMinWriteRate));
   http::async_write(stream_, response_,
                     beast::bind_front_handler(&HttpSession::OnWrite, this->shared_from_this(), keep_alive));
 }
