@@ -53,10 +53,16 @@ once tamper-reported
 portal_saw '.status == "failed" or (.last_error | test("sha256"; "i"))' ||
 	e2e_fail "tampered blob: the portal was not told: $(cat "${w}/portal-dev1.json")"
 
-# A newer release goes through the same man in the middle untouched.
+# The bytes were refused, not the patch: served intact, the same v2 applies.
 e2e_evil pass
-e2e_cli "${E2E_ADMIN}" release lp_cmdline:3 --group lab >/dev/null || e2e_fail "release v3"
 sleep 1.1  # answers are issued with one-second resolution: keep them ordered
+once v2-intact
+in_effect_v 2 "${w}/status-v2-intact.json" ||
+	e2e_fail "v2 not applied once its blob came intact: $(jq -c '{patches, history, last_error}' "${w}/status-v2-intact.json")"
+
+# A newer release goes through the same man in the middle untouched.
+e2e_cli "${E2E_ADMIN}" release lp_cmdline:3 --group lab >/dev/null || e2e_fail "release v3"
+sleep 1.1
 once v3
 in_effect_v 3 "${w}/status-v3.json" || e2e_fail "v3 not applied after the tamper: $(cat "${w}/status-v3.json")"
 
