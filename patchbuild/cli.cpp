@@ -19,6 +19,7 @@ constexpr Subcommand kSubcommands[] = {
     {"keys", "keys init DIR: create root, patch, portal and module keys", RunKeys},
     {"bundle", "sign an existing livepatch module and pack a bundle", RunBundle},
     {"inspect", "verify a bundle and print its manifest", RunInspect},
+    {"build", "build a signed livepatch bundle from a source patch for one kernel build", RunBuild},
     {"diff", "diff ORIG.o PATCHED.o [--disasm] [--json]: changed and new functions", RunDiff},
 };
 
