@@ -15,6 +15,7 @@
 #include "patchbuild/build/kernel_tree.hpp"
 #include "patchbuild/build/twin_compile.hpp"
 #include "tests/patchbuild/build/elf_sections.hpp"
+#include "tests/patchbuild/build/kernel_target.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace lp::patchbuild::tree {
@@ -23,29 +24,10 @@ namespace fs = std::filesystem;
 
 const fs::path kExamples = fs::path(LP_SOURCE_DIR) / "examples";
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string FindTargetRelease() {
-  std::string release = EnvOr("LP_TARGET_RELEASE", "");
-  if (!release.empty()) return release;
-  std::error_code ec;
-  std::vector<std::string> releases;
-  for (const auto& e : fs::directory_iterator("/lib/modules", ec)) releases.push_back(e.path().filename());
-  std::sort(releases.begin(), releases.end());
-  for (const auto& r : releases)
-    if (ResolveTarget(TargetOptions{r, {}, {}, {}})) return r;
-  return "";
-}
+using patchbuild::testing::EnvOr;
 
 TreeOptions RealOptions() {
-  TreeOptions o;
-  o.source = EnvOr("LP_KERNEL_SOURCE", "/usr/src/linux-source-6.1.tar.xz");
-  o.target.release = FindTargetRelease();
-  o.cache_dir = EnvOr("FLEETPATCH_TEST_CACHE", "/var/tmp/fleetpatch-test-cache");
-  return o;
+  return patchbuild::testing::KernelTreeOptions(patchbuild::testing::FindTargetRelease());
 }
 
 void PrintTimes(const std::string& what, const StageTimes& times) {

@@ -18,6 +18,7 @@
 #include "patchbuild/generate/klp_side_table.hpp"
 #include "patchbuild/generate/pipeline.hpp"
 #include "patchbuild/modinfo.hpp"
+#include "tests/patchbuild/build/kernel_target.hpp"
 #include "tests/patchbuild/generate/elf_view.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,22 +26,7 @@ namespace lp::patchbuild::generate {
 namespace {
 namespace fs = std::filesystem;
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string FindTargetRelease() {
-  std::string release = EnvOr("LP_TARGET_RELEASE", "");
-  if (!release.empty()) return release;
-  std::error_code ec;
-  std::vector<std::string> releases;
-  for (const auto& e : fs::directory_iterator("/lib/modules", ec)) releases.push_back(e.path().filename());
-  std::sort(releases.begin(), releases.end());
-  for (const auto& r : releases)
-    if (tree::ResolveTarget(tree::TargetOptions{r, {}, {}, {}}) && fs::exists("/boot/vmlinuz-" + r)) return r;
-  return "";
-}
+using patchbuild::testing::EnvOr;
 
 // Everything is built once for the whole suite (~5 s on a prepared tree).
 struct Built {
@@ -57,9 +43,7 @@ Built g_built;
 Built BuildAll(const fs::path& work, const std::string& example, const std::string& name) {
   Built b;
   PipelineOptions options;
-  options.tree.source = EnvOr("LP_KERNEL_SOURCE", "/usr/src/linux-source-6.1.tar.xz");
-  options.tree.target.release = FindTargetRelease();
-  options.tree.cache_dir = EnvOr("FLEETPATCH_TEST_CACHE", "/var/tmp/fleetpatch-test-cache");
+  options.tree = patchbuild::testing::KernelTreeOptions(patchbuild::testing::FindTargetRelease(/*need_vmlinuz=*/true));
   if (!fs::exists(options.tree.source)) return b.skip = options.tree.source.string() + " not installed", b;
   if (options.tree.target.release.empty()) return b.skip = "no target with headers and vmlinuz installed", b;
   auto patch = tree::ParsePatch(fs::path(LP_SOURCE_DIR) / "examples" / example);
