@@ -18,6 +18,8 @@
 #   lpvm_boot [opts] INITRD LOG         boot, wait, return the guest's status
 #   lpvm_disk_create IMG MB [SRCDIR]    ext4 image for state kept over boots
 #   lpvm_disk_extract IMG DESTDIR       copy an image's files back out
+#   lpvm_patchbuild NAME KO_OUT [opts]  `patchbuild build` a bundle, verify it,
+#                                       extract its signed module to KO_OUT
 #
 # Every function returns non-zero with a message on stderr rather than
 # exiting, so a test can still print its artifacts before it fails.
@@ -506,4 +508,70 @@ lpvm_wait_port() {
 		sleep 0.1
 	done
 	lpvm_err "nothing listens on 127.0.0.1:${port} after ${seconds}s"
+}
+
+# The patchbuild binary of the CMake build dir the tests were built in
+# (ctest sets PATCHBUILD_BUILD_DIR; default build/).
+lpvm_patchbuild_bin() {
+	local pb=${PATCHBUILD_BUILD_DIR:-${LPVM_SRC_ROOT}/build}/patchbuild/patchbuild
+	[[ -x "${pb}" ]] ||
+		lpvm_err "${pb} not built (cmake --build <dir> --target patchbuild; PATCHBUILD_BUILD_DIR=<dir>)" ||
+		return 1
+	printf '%s\n' "${pb}"
+}
+
+# lpvm_patchbuild NAME KO_OUT [extra `patchbuild build` options, e.g. --patch P --version 2 ...]
+# The product path for a livepatch: `patchbuild build` for the target from
+# Debian's linux-source-6.1 (LP_KERNEL_SOURCE overrides it) with the kernel
+# tests' prepared-tree cache (FLEETPATCH_TEST_CACHE), keys made once per test
+# in $LPVM_WORK/keys, bundle in $LPVM_WORK/bundles/NAME.bundle. The bundle
+# must verify against the keys' root.pub (`patchbuild inspect`); its signed
+# module is extracted and copied to KO_OUT. Sets, for the test's own checks:
+#   LPVM_PB_LOG       build output (the summary: "replaced ..." / "new ..." lines)
+#   LPVM_PB_BUNDLE    the bundle
+#   LPVM_PB_MANIFEST  the verified manifest JSON (inspect --json)
+#   LPVM_PB_KEYS      the key directory
+lpvm_patchbuild() {
+	(($# >= 2)) || lpvm_err "usage: lpvm_patchbuild NAME KO_OUT [patchbuild build options]" || return 2
+	local name=$1 ko_out=$2 pb
+	shift 2
+	pb=$(lpvm_patchbuild_bin) || return 1
+	LPVM_PB_KEYS=${LPVM_WORK}/keys
+	if [[ ! -f "${LPVM_PB_KEYS}/root.pub" ]]; then
+		"${pb}" keys init "${LPVM_PB_KEYS}" >"${LPVM_WORK}/keys-init.log" 2>&1 || {
+			cat "${LPVM_WORK}/keys-init.log" >&2
+			lpvm_err "patchbuild keys init ${LPVM_PB_KEYS} failed"
+			return 1
+		}
+	fi
+	local out=${LPVM_WORK}/bundles extract=${LPVM_WORK}/extract-${name}
+	LPVM_PB_LOG=${LPVM_WORK}/patchbuild-${name}.log
+	LPVM_PB_BUNDLE=${out}/${name}.bundle
+	LPVM_PB_MANIFEST=${LPVM_WORK}/manifest-${name}.json
+	local build=("${pb}" build --target "${LPVM_RELEASE}"
+		--kernel-src "${LP_KERNEL_SOURCE:-/usr/src/linux-source-6.1.tar.xz}"
+		--cache-dir "${FLEETPATCH_TEST_CACHE:-/var/tmp/fleetpatch-test-cache}"
+		--keys "${LPVM_PB_KEYS}" --name "${name}" -o "${out}" "$@")
+	lpvm_log "patchbuild build ${name} $*, log -> ${LPVM_PB_LOG}"
+	local start=${SECONDS}
+	"${build[@]}" >"${LPVM_PB_LOG}" 2>&1 || {
+		cat "${LPVM_PB_LOG}" >&2
+		lpvm_err "patchbuild build of ${name} failed (log ${LPVM_PB_LOG})"
+		return 1
+	}
+	lpvm_log "patchbuild build ${name} took $((SECONDS - start))s"
+	rm -rf -- "${extract}"
+	"${pb}" inspect "${LPVM_PB_BUNDLE}" --root "${LPVM_PB_KEYS}/root.pub" --extract "${extract}" \
+		>"${LPVM_WORK}/inspect-${name}.log" 2>&1 || {
+		cat "${LPVM_WORK}/inspect-${name}.log" >&2
+		lpvm_err "patchbuild inspect did not verify ${LPVM_PB_BUNDLE}"
+		return 1
+	}
+	"${pb}" inspect "${LPVM_PB_BUNDLE}" --root "${LPVM_PB_KEYS}/root.pub" --json >"${LPVM_PB_MANIFEST}" ||
+		lpvm_err "patchbuild inspect --json of ${LPVM_PB_BUNDLE} failed" || return 1
+	local kos=("${extract}"/*.ko)
+	[[ ${#kos[@]} -eq 1 && -f "${kos[0]}" ]] ||
+		lpvm_err "expected one extracted module in ${extract}, found: ${kos[*]}" || return 1
+	cp -- "${kos[0]}" "${ko_out}"
+	export LPVM_PB_LOG LPVM_PB_BUNDLE LPVM_PB_MANIFEST LPVM_PB_KEYS
 }
