@@ -20,6 +20,10 @@
 #   lpvm_disk_extract IMG DESTDIR       copy an image's files back out
 #   lpvm_patchbuild NAME KO_OUT [opts]  `patchbuild build` a bundle, verify it,
 #                                       extract its signed module to KO_OUT
+#   lpvm_run_guest SCRIPT [--file SRC DEST].. [--kmod NAME].. [run opts] [-- CHECK..]
+#                                       stage + pack + lpvm_run in one call
+#   lpvm_expect_klp_cycle LOG PATCH     kernel log shows PATCH enabled,
+#                                       patched and unpatched
 #
 # Every function returns non-zero with a message on stderr rather than
 # exiting, so a test can still print its artifacts before it fails.
@@ -574,4 +578,56 @@ lpvm_patchbuild() {
 		lpvm_err "expected one extracted module in ${extract}, found: ${kos[*]}" || return 1
 	cp -- "${kos[0]}" "${ko_out}"
 	export LPVM_PB_LOG LPVM_PB_BUNDLE LPVM_PB_MANIFEST LPVM_PB_KEYS
+}
+
+# lpvm_run_guest GUEST_SCRIPT [--file SRC DEST]... [--kmod NAME]... [lpvm_run options] [-- CHECK_FN ARGS...]
+# The usual host side of a test in one call: a fresh initramfs in
+# $LPVM_WORK/stage with each SRC at guest path DEST and each target module
+# NAME staged (lpvm_add_kmod, loaded by the guest), GUEST_SCRIPT as the guest
+# script, packed to $LPVM_WORK/initrd.cpio, then lpvm_run with the other
+# options and the check.
+lpvm_run_guest() {
+	(($# >= 1)) || lpvm_err "usage: lpvm_run_guest GUEST_SCRIPT [--file SRC DEST]... [--kmod NAME]... [lpvm_run options] [-- CHECK_FN ARGS...]" || return 2
+	local script=$1 stage=${LPVM_WORK}/stage initrd=${LPVM_WORK}/initrd.cpio
+	shift
+	local files=() kmods=() run_args=()
+	while (($#)); do
+		case "$1" in
+		--file)
+			(($# >= 3)) || lpvm_err "lpvm_run_guest: --file wants SRC DEST" || return 2
+			files+=("$2" "$3")
+			shift 3
+			;;
+		--kmod)
+			(($# >= 2)) || lpvm_err "lpvm_run_guest: --kmod wants NAME" || return 2
+			kmods+=("$2")
+			shift 2
+			;;
+		--) break ;;
+		*)
+			run_args+=("$1")
+			shift
+			;;
+		esac
+	done
+	lpvm_initramfs_new "${stage}" || return 1
+	local i
+	for ((i = 0; i < ${#files[@]}; i += 2)); do
+		lpvm_add_file "${stage}" "${files[i]}" "${files[i + 1]}" || return 1
+	done
+	if ((${#kmods[@]})); then
+		lpvm_add_kmod "${stage}" "${kmods[@]}" || return 1
+	fi
+	lpvm_set_guest_script "${stage}" "${script}" || return 1
+	lpvm_initramfs_pack "${stage}" "${initrd}" || return 1
+	lpvm_run "${run_args[@]}" "${initrd}" "$@"
+}
+
+# The kernel log of LOG shows livepatch PATCH enabled, its transition to
+# patched complete, and (after the guest disabled it) unpatched again.
+lpvm_expect_klp_cycle() {
+	local log=$1 patch=$2
+	lpvm_expect_dmesg "${log}" "livepatch: enabling patch '${patch}'" &&
+		lpvm_expect_dmesg "${log}" "livepatch: '${patch}': patching complete" &&
+		lpvm_expect_dmesg "${log}" "livepatch: '${patch}': unpatching complete"
 }
