@@ -1,23 +1,48 @@
-// patchbuild_tree_bench: stage timings of the tree stage for one patch.
-//   patchbuild_tree_bench --patch FIX.patch [--target R] [--source TARBALL]
-//                         [--cache-dir DIR] [--out DIR]
-// Prints prepare (or reuse), parse, each CompileTwice stage, the total, and
-// the floor: the bare kbuild compile of the same objects twice.
+// patchbuild_tree_bench: stage timings of the tree stage for one patch, and
+// the floor a build is measured against.
+//   patchbuild_tree_bench --target R --patch FIX.patch [--patch ...]
+//                         [--source TARBALL] [--cache-dir DIR] [--out DIR]
+//                         [--floor-only [--runs N] [--json]]
+// Default: prepare (or reuse), parse, each CompileTwice stage, the total, the
+// floor and the ratio build/floor.
+// --floor-only: only the floor, N times (bench/patchbuild_bench.sh uses it).
+//
+// The floor is the bare kbuild compile of the touched units twice, with the
+// argv the twin compile uses (PreparedTree::MakeArgv: the target's flags +
+// KCFLAGS="-ffunction-sections -fdata-sections"): the objects removed and
+// made from the original sources, then removed and made from the patched
+// sources. The cached tree is shared (tests run concurrently) and stays as it
+// was: its objects and .cmd records are put back with their mtimes after the
+// original side, and the patched side runs inside a PatchOverlay, exactly as
+// CompileTwice does. All of it holds the tree's lock.
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <string>
+#include <vector>
 
 #include "patchbuild/build/command.hpp"
 #include "patchbuild/build/kernel_tree.hpp"
+#include "patchbuild/build/patch_overlay.hpp"
 #include "patchbuild/build/twin_compile.hpp"
+#include "patchbuild/build/units.hpp"
 
 namespace tree = lp::patchbuild::tree;
 namespace fs = std::filesystem;
 
 namespace {
+
+struct Args {
+  tree::TreeOptions options;
+  std::vector<std::string> patches;
+  fs::path out = "/tmp/patchbuild-tree-bench";
+  bool floor_only = false;
+  bool json = false;
+  int runs = 1;
+};
 
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -25,18 +50,98 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 void Print(const std::string& stage, double seconds) { std::printf("%-24s %8.2f s\n", stage.c_str(), seconds); }
 
-// Removes the objects and rebuilds them with one make, as a build would.
-lp::Expected<double> BareCompile(const tree::PreparedTree& t, const std::vector<tree::ObjectPair>& pairs) {
+fs::path CmdRecord(const fs::path& object) {
+  return object.parent_path() / ("." + object.filename().string() + ".cmd");
+}
+
+// The units' objects and .cmd records, as the tree has them now.
+std::vector<fs::path> UnitFiles(const std::vector<tree::TranslationUnit>& units) {
+  std::vector<fs::path> files;
+  for (const auto& u : units) {
+    files.push_back(u.object);
+    files.push_back(CmdRecord(u.object));
+  }
+  return files;
+}
+
+// Copies `files` (tree-relative) from `from` to `to`, keeping mtimes.
+lp::Status CopyFiles(const fs::path& from, const fs::path& to, const std::vector<fs::path>& files) {
+  for (const auto& f : files) {
+    std::error_code ec;
+    fs::create_directories((to / f).parent_path(), ec);
+    fs::copy_file(from / f, to / f, fs::copy_options::overwrite_existing, ec);
+    fs::file_time_type mtime;
+    if (!ec) mtime = fs::last_write_time(from / f, ec);
+    if (!ec) fs::last_write_time(to / f, mtime, ec);
+    if (ec) return lp::MakeError(lp::ErrorCode::kIo, "copying " + (from / f).string() + ": " + ec.message());
+  }
+  return lp::Ok();
+}
+
+// Removes the units' objects and builds them with one make, as CompileTwice does.
+lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tree::TranslationUnit>& units) {
   std::vector<std::string> goals;
-  for (const auto& p : pairs) {
-    fs::remove(t.source_dir / p.unit.object);
-    goals.push_back(p.unit.object.string());
+  for (const auto& u : units) {
+    std::error_code ec;
+    fs::remove(t.source_dir / u.object, ec);
+    goals.push_back(u.object.string());
   }
   auto start = std::chrono::steady_clock::now();
   auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals)));
   if (!r) return r.error();
-  if (!r->ok()) return lp::MakeError(lp::ErrorCode::kInternal, "bare make failed");
+  if (!r->ok()) return lp::MakeError(lp::ErrorCode::kInternal, "bare make failed: " + tree::FirstBuildError(r->output));
   return Since(start);
+}
+
+struct FloorRun {
+  double original = 0;
+  double patched = 0;
+};
+
+// One floor measurement; the tree ends as it started (see the file comment).
+lp::Expected<FloorRun> MeasureFloor(const tree::PreparedTree& t, const tree::PatchSeries& patches,
+                                    const std::vector<tree::TranslationUnit>& units, const fs::path& out) {
+  FloorRun run;
+  const std::vector<fs::path> files = UnitFiles(units);
+  const fs::path saved = out / "floor-saved";
+  LP_TRY(CopyFiles(t.source_dir, saved, files));
+  auto original = BareMake(t, units);
+  lp::Status put_back = CopyFiles(saved, t.source_dir, files);
+  if (!original) return original.error();
+  LP_TRY(put_back);
+  run.original = *original;
+
+  auto overlay = tree::PatchOverlay::Apply(t.source_dir, t.OverlayDir(), patches, files);
+  if (!overlay) return overlay.error();
+  auto patched = BareMake(t, units);
+  LP_TRY(overlay->Restore());
+  if (!patched) return patched.error();
+  run.patched = *patched;
+  return run;
+}
+
+// The units the twin compile builds for `patches` (after building a local
+// header's unbuilt neighbours, as CompileTwice does, so their .cmd exist).
+lp::Expected<std::vector<tree::TranslationUnit>> TouchedUnits(const tree::PreparedTree& t,
+                                                              const tree::PatchSeries& patches) {
+  auto neighbours = tree::UnbuiltNeighboursOfLocalHeaders(t.source_dir, patches);
+  if (!neighbours.empty()) {
+    std::vector<std::string> goals = {"-k"};
+    for (const auto& u : neighbours) goals.push_back(u.object.string());
+    auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals)));
+    if (!r) return r.error();
+  }
+  return tree::FindTouchedUnits(t.source_dir, patches);
+}
+
+void PrintFloorJson(const std::vector<tree::TranslationUnit>& units, const std::vector<FloorRun>& runs) {
+  std::printf("{\"units\":[");
+  for (std::size_t i = 0; i < units.size(); ++i) std::printf("%s\"%s\"", i ? "," : "", units[i].object.c_str());
+  std::printf("],\"runs\":[");
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    std::printf("%s{\"original\":%.3f,\"patched\":%.3f,\"seconds\":%.3f}", i ? "," : "", runs[i].original,
+                runs[i].patched, runs[i].original + runs[i].patched);
+  std::printf("]}\n");
 }
 
 int Fail(const lp::Error& e) {
@@ -44,43 +149,84 @@ int Fail(const lp::Error& e) {
   return 1;
 }
 
+bool ParseArgs(int argc, char** argv, Args& a) {
+  a.options.source = "/usr/src/linux-source-6.1.tar.xz";
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--floor-only" || flag == "--json") {
+      (flag == "--json" ? a.json : a.floor_only) = true;
+      continue;
+    }
+    if (i + 1 >= argc) return false;
+    std::string value = argv[++i];
+    if (flag == "--patch") {
+      a.patches.push_back(value);
+    } else if (flag == "--target") {
+      a.options.target.release = value;
+    } else if (flag == "--source") {
+      a.options.source = value;
+    } else if (flag == "--cache-dir") {
+      a.options.cache_dir = value;
+    } else if (flag == "--out") {
+      a.out = value;
+    } else if (flag == "--runs") {
+      a.runs = std::max(1, std::atoi(value.c_str()));
+    } else {
+      return false;
+    }
+  }
+  return !a.patches.empty() && !a.options.target.release.empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> args = {{"--source", "/usr/src/linux-source-6.1.tar.xz"},
-                                             {"--out", "/tmp/patchbuild-tree-bench"}};
-  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  if (!args.count("--patch") || !args.count("--target")) {
-    std::cerr << "usage: patchbuild_tree_bench --patch FIX.patch --target RELEASE [--source SRC] "
-                 "[--cache-dir DIR] [--out DIR]\n";
+  Args args;
+  if (!ParseArgs(argc, argv, args)) {
+    std::cerr << "usage: patchbuild_tree_bench --patch FIX.patch [--patch ...] --target RELEASE [--source SRC] "
+                 "[--cache-dir DIR] [--out DIR] [--floor-only [--runs N] [--json]]\n";
     return 1;
   }
-  tree::TreeOptions options;
-  options.source = args["--source"];
-  options.target.release = args["--target"];
-  if (args.count("--cache-dir")) options.cache_dir = args["--cache-dir"];
-
   auto total_start = std::chrono::steady_clock::now();
-  auto prepared = tree::PrepareTree(options);
+  auto prepared = tree::PrepareTree(args.options);
   if (!prepared) return Fail(prepared.error());
-  for (const auto& [stage, s] : prepared->times) Print("prepare/" + stage, s);
-  Print(prepared->reused ? "prepare (reused)" : "prepare", Since(total_start));
+  if (!args.json) {
+    for (const auto& [stage, s] : prepared->times) Print("prepare/" + stage, s);
+    Print(prepared->reused ? "prepare (reused)" : "prepare", Since(total_start));
+  }
 
   auto build_start = std::chrono::steady_clock::now();
-  auto patch = tree::ParsePatch(args["--patch"]);
-  if (!patch) return Fail(patch.error());
-  Print("parse-patch", Since(build_start));
-  auto result = tree::CompileTwice(*prepared, *patch, args["--out"]);
-  if (!result) return Fail(result.error());
-  for (const auto& [stage, s] : result->times) Print(stage, s);
-  double build = Since(build_start);
-  Print("build total", build);
+  tree::PatchSeries patches;
+  for (const auto& p : args.patches) {
+    auto patch = tree::ParsePatch(p);
+    if (!patch) return Fail(patch.error());
+    patches.push_back(std::move(*patch));
+  }
+  double build = 0;
+  if (!args.floor_only) {
+    Print("parse-patch", Since(build_start));
+    auto result = tree::CompileTwice(*prepared, patches, args.out);
+    if (!result) return Fail(result.error());
+    for (const auto& [stage, s] : result->times) Print(stage, s);
+    build = Since(build_start);
+    Print("build total", build);
+  }
 
-  auto first = BareCompile(*prepared, result->pairs);
-  if (!first) return Fail(first.error());
-  auto second = BareCompile(*prepared, result->pairs);
-  if (!second) return Fail(second.error());
-  Print("floor (bare make x2)", *first + *second);
-  std::printf("ratio build/floor       %8.2f\n", build / (*first + *second));
+  auto units = TouchedUnits(*prepared, patches);
+  if (!units) return Fail(units.error());
+  std::vector<FloorRun> runs;
+  for (int i = 0; i < (args.floor_only ? args.runs : 1); ++i) {
+    auto run = MeasureFloor(*prepared, patches, *units, args.out);
+    if (!run) return Fail(run.error());
+    runs.push_back(*run);
+    if (!args.json) {
+      Print("floor original", run->original);
+      Print("floor patched", run->patched);
+      Print("floor (bare make x2)", run->original + run->patched);
+    }
+  }
+  if (args.json) PrintFloorJson(*units, runs);
+  if (!args.floor_only)
+    std::printf("ratio build/floor       %8.2f\n", build / (runs.front().original + runs.front().patched));
   return 0;
 }
