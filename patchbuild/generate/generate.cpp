@@ -45,7 +45,8 @@ Expected<GeneratedObject> GenerateObject(const ObjectInput& input, const TargetS
   auto plan = PlanObject(**patched, kernel);
   if (!plan) return plan.error();
   LP_TRY(WriteObject(*plan, file));
-  return GeneratedObject{input.object_name, file, plan->replaced, plan->new_functions, plan->KlpRelocCount()};
+  return GeneratedObject{input.object_name, file, plan->replaced, plan->new_functions, plan->KlpRelocCount(),
+                         std::move(*diff)};
 }
 
 Status CheckUniqueNames(const GeneratedPatch& patch) {

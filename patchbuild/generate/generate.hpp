@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "patchbuild/diff/diff_result.hpp"
 #include "patchbuild/generate/object_plan.hpp"
 #include "patchbuild/symbols/symbol_table.hpp"
 #include "patchbuild/symbols/vmlinux_image.hpp"
@@ -57,6 +58,7 @@ struct GeneratedObject {
   std::vector<ReplacedFunction> replaced;
   std::vector<std::string> new_functions;
   size_t klp_relocations = 0;
+  DiffResult diff;  // the pair's diff: every function with its status and source file:line (DWARF)
 };
 
 struct GeneratedPatch {
