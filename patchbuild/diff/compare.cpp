@@ -20,6 +20,11 @@ namespace {
 using elf::Relocation;
 using elf::Symbol;
 
+// What to do instead, for both refusals of CompareData: leave the existing
+// variable as it is and keep the new state next to it.
+constexpr const char* kDataRemedy =
+    "keep the old definition and use a shadow variable or a pre-patch callback instead (kmod/README.md)";
+
 std::string Hex(uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -86,7 +91,11 @@ std::optional<std::string> CompareRelocations(DiffContext& ctx, const Symbol& o,
 
 std::optional<std::string> CompareSymbols(DiffContext& ctx, const Symbol& o, const Symbol& p) {
   if (o.size != p.size) return "size " + std::to_string(o.size) + " -> " + std::to_string(p.size);
-  if (auto r = CompareBytes(o, p, ctx.patched.arch())) return r;
+  if (auto r = CompareBytes(o, p, ctx.patched.arch())) {
+    // Same references and only a shifted __LINE__ differs: no change.
+    if (!CompareRelocations(ctx, o, p) && OnlyLineNumbersDiffer(ctx, o, p)) return std::nullopt;
+    return r;
+  }
   return CompareRelocations(ctx, o, p);
 }
 
@@ -132,11 +141,13 @@ Status CompareData(DiffContext& ctx) {
     if (sym->status != ChangeStatus::Changed) continue;
     const Symbol& o = *sym->twin;
     if (o.size != sym->size) {
-      ctx.problems.push_back({sym->name, "data object size changed (" + std::to_string(o.size) + " -> " +
-                                             std::to_string(sym->size) + " bytes)"});
+      ctx.problems.push_back({sym->name, "the patch changes the size of existing data (" + std::to_string(o.size) +
+                                             " -> " + std::to_string(sym->size) + " bytes): code of the running "
+                                             "kernel still uses the old size; " + std::string(kDataRemedy)});
     } else if (sym->section->IsWritable() || o.section->IsWritable()) {
-      ctx.problems.push_back({sym->name, "initial value of writable data changed (" + ctx.reasons[sym.get()] +
-                                             "); the running kernel keeps its live value"});
+      ctx.problems.push_back({sym->name, "the patch changes the initial value of existing data (" +
+                                             ctx.reasons[sym.get()] + "): the running kernel keeps its live "
+                                             "value; " + std::string(kDataRemedy)});
     }
   }
   return Ok();

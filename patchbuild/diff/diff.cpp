@@ -21,6 +21,7 @@ Expected<DiffResult> DiffObjects(elf::ObjectFile& original, elf::ObjectFile& pat
   LP_TRY(CompareFunctions(ctx));
   LP_TRY(CompareData(ctx));
   LP_TRY(PropagateChanges(ctx));
+  LP_TRY(CheckInterfaces(ctx));
   DiffResult result = BuildResult(ctx);
   AddSourceLocations(patched.path(), result);
   return result;

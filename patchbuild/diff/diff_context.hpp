@@ -56,9 +56,13 @@ Status CorrelateSections(DiffContext& ctx);   // correlate_sections.cpp
 Status CompareFunctions(DiffContext& ctx);    // compare.cpp
 Status CompareData(DiffContext& ctx);         // compare.cpp
 Status PropagateChanges(DiffContext& ctx);    // propagate.cpp
+Status CheckInterfaces(DiffContext& ctx);     // interface_checks.cpp
 DiffResult BuildResult(DiffContext& ctx);     // result.cpp
 
 // Helpers shared by passes.
+// True when paired symbols of equal size and equal references differ only
+// in a baked-in source line number (line_numbers.cpp).
+bool OnlyLineNumbersDiffer(const DiffContext& ctx, const elf::Symbol& o, const elf::Symbol& p);
 void BuildReferenceMaps(const elf::ObjectFile& obj, TargetResolver& targets, UsersMap& users,
                         UsersMap& refs);  // correlate.cpp
 

@@ -11,40 +11,20 @@
 #include <string>
 #include <vector>
 
-#include "patchbuild/elf/dwarf_debug.hpp"
+#include "patchbuild/diff/dwarf_walk.hpp"
 
 namespace lp::patchbuild {
 namespace {
 
 using elf::DwarfDebug;
-using elf::DwarfDie;
 
 using Locations = std::map<std::string, SourceLocation>;
-
-// Frees a Dwarf_Error on scope exit; libdwarf aborts when given neither an
-// error pointer nor a handler, so every call gets one of these.
-class ErrorSlot {
- public:
-  explicit ErrorSlot(Dwarf_Debug dbg) : dbg_(dbg) {}
-  ~ErrorSlot() {
-    if (err_) dwarf_dealloc(dbg_, err_, DW_DLA_ERROR);
-  }
-  Dwarf_Error* get() {
-    if (err_) dwarf_dealloc(dbg_, err_, DW_DLA_ERROR);
-    err_ = nullptr;
-    return &err_;
-  }
-
- private:
-  Dwarf_Debug dbg_;
-  Dwarf_Error err_ = nullptr;
-};
 
 // The file names of one compilation unit, indexed as DW_AT_decl_file is.
 class SourceFiles {
  public:
   SourceFiles(Dwarf_Debug dbg, Dwarf_Die cu, Dwarf_Half version) : dbg_(dbg), version_(version) {
-    ErrorSlot err(dbg);
+    DwarfErrorSlot err(dbg);
     if (dwarf_srcfiles(cu, &files_, &count_, err.get()) != DW_DLV_OK) files_ = nullptr, count_ = 0;
   }
   ~SourceFiles() {
@@ -67,71 +47,23 @@ class SourceFiles {
   Dwarf_Signed count_ = 0;
 };
 
-std::optional<Dwarf_Unsigned> UnsignedAttr(Dwarf_Debug dbg, Dwarf_Die die, Dwarf_Half name) {
-  ErrorSlot err(dbg);
-  Dwarf_Attribute attr = nullptr;
-  if (dwarf_attr(die, name, &attr, err.get()) != DW_DLV_OK) return std::nullopt;
-  Dwarf_Unsigned value = 0;
-  int rc = dwarf_formudata(attr, &value, err.get());
-  if (rc != DW_DLV_OK) {
-    // gcc 12's DWARF 5 shares DW_AT_decl_file between DIEs through
-    // DW_FORM_implicit_const, which this libdwarf's formudata rejects but
-    // formsdata reads.
-    Dwarf_Signed signed_value = 0;
-    rc = dwarf_formsdata(attr, &signed_value, err.get());
-    value = static_cast<Dwarf_Unsigned>(signed_value);
-  }
-  dwarf_dealloc_attribute(attr);
-  if (rc != DW_DLV_OK) return std::nullopt;
-  return value;
-}
-
-bool HasAttr(Dwarf_Debug dbg, Dwarf_Die die, Dwarf_Half name) {
-  ErrorSlot err(dbg);
-  Dwarf_Attribute attr = nullptr;
-  if (dwarf_attr(die, name, &attr, err.get()) != DW_DLV_OK) return false;
-  dwarf_dealloc_attribute(attr);
-  return true;
-}
-
 void RecordSubprogram(Dwarf_Debug dbg, Dwarf_Die die, const SourceFiles& files, Locations& out) {
-  ErrorSlot err(dbg);
-  Dwarf_Half tag = 0;
-  if (dwarf_tag(die, &tag, err.get()) != DW_DLV_OK || tag != DW_TAG_subprogram) return;
-  if (HasAttr(dbg, die, DW_AT_declaration)) return;  // a prototype such as printk's
-  char* name = nullptr;  // owned by libdwarf
-  if (dwarf_diename(die, &name, err.get()) != DW_DLV_OK || !name) return;
-  const auto file = UnsignedAttr(dbg, die, DW_AT_decl_file);
-  const auto line = UnsignedAttr(dbg, die, DW_AT_decl_line);
+  if (DwarfTag(dbg, die) != DW_TAG_subprogram) return;
+  if (DwarfHasAttr(dbg, die, DW_AT_declaration)) return;  // a prototype such as printk's
+  const std::string name = DwarfName(dbg, die);
+  if (name.empty()) return;
+  const auto file = DwarfUnsignedAttr(dbg, die, DW_AT_decl_file);
+  const auto line = DwarfUnsignedAttr(dbg, die, DW_AT_decl_line);
   if (!file || !line || !files.Name(*file)) return;
   out.try_emplace(name, SourceLocation{files.Name(*file), static_cast<uint32_t>(*line)});
 }
 
-void ReadUnit(Dwarf_Debug dbg, Dwarf_Die cu, Dwarf_Half version, Locations& out) {
-  const SourceFiles files(dbg, cu, version);
-  ErrorSlot err(dbg);
-  Dwarf_Die raw = nullptr;
-  if (dwarf_child(cu, &raw, err.get()) != DW_DLV_OK) return;
-  for (DwarfDie die(raw); die;) {
-    RecordSubprogram(dbg, die.get(), files, out);
-    Dwarf_Die next = nullptr;
-    if (dwarf_siblingof_b(dbg, die.get(), true, &next, err.get()) != DW_DLV_OK) break;
-    die = DwarfDie(next);
-  }
-}
-
 Locations ReadLocations(Dwarf_Debug dbg) {
   Locations out;
-  ErrorSlot err(dbg);
-  Dwarf_Half version = 0;
-  Dwarf_Unsigned next = 0;
-  while (dwarf_next_cu_header_d(dbg, true, nullptr, &version, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                &next, nullptr, err.get()) == DW_DLV_OK) {
-    Dwarf_Die raw = nullptr;
-    if (dwarf_siblingof_b(dbg, nullptr, true, &raw, err.get()) != DW_DLV_OK) break;
-    const DwarfDie cu(raw);
-    ReadUnit(dbg, cu.get(), version, out);
-  }
+  ForEachDwarfUnit(dbg, [&](Dwarf_Die cu, Dwarf_Half version) {
+    const SourceFiles files(dbg, cu, version);
+    ForEachDwarfChild(dbg, cu, [&](Dwarf_Die die) { RecordSubprogram(dbg, die, files, out); });
+  });
   return out;
 }
 
