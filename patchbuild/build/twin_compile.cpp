@@ -58,6 +58,9 @@ Status CollectSide(const PreparedTree& tree, const std::vector<TranslationUnit>&
   for (std::size_t i = 0; i < units.size(); ++i) {
     const auto& u = units[i];
     LP_TRY(CopyOut(tree.source_dir / u.object, OutPath(out_dir, u.object, side)));
+    // kbuild's record goes along, named by kbuild's rule: it holds the
+    // modversions CRCs of exported symbols (patchbuild/diff/export_crcs.hpp).
+    LP_TRY(CopyOut(CmdRecord(tree.source_dir / u.object), CmdRecord(OutPath(out_dir, u.object, side))));
     auto cmd = ReadObjectCmd(tree.source_dir, u.object);
     if (!cmd) return cmd.error();
     // Directories that set their own flags (vDSO, boot code, purgatory) drop
