@@ -27,10 +27,14 @@ fs::path OutPath(const fs::path& out_dir, const fs::path& object, Side side) {
 
 // Builds all units of one side with one make invocation.
 Status Build(const PreparedTree& tree, const std::vector<TranslationUnit>& units, Side side,
-             const fs::path& out_dir) {
+             const fs::path& out_dir, const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals;
   for (const auto& u : units) goals.push_back(u.object.string());
-  CommandSpec spec = BuildCommand(tree.MakeArgv(goals));
+  std::vector<std::string> argv = tree.MakeArgv(goals);
+  for (auto& arg : argv)
+    if (arg.rfind("KCFLAGS=", 0) == 0)
+      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
+  CommandSpec spec = BuildCommand(argv);
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   fs::path log = out_dir / (side == Side::kOriginal ? "make-orig.log" : "make-patched.log");
@@ -143,7 +147,7 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries
   clock.Lap("find-units");
 
   result.pairs.resize(units->size());
-  LP_TRY(Build(tree, *units, Side::kOriginal, out_dir));
+  LP_TRY(Build(tree, *units, Side::kOriginal, out_dir, options.include_dirs));
   LP_TRY(CollectSide(tree, *units, Side::kOriginal, out_dir, result.pairs));
   clock.Lap("compile-orig");
 
@@ -158,7 +162,7 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries
   // patch with a restored-looking mtime must not let make skip a unit.
   LP_TRY(RemoveObjects(tree, *units));
   clock.Lap("patch-apply");
-  LP_TRY(Build(tree, *units, Side::kPatched, out_dir));
+  LP_TRY(Build(tree, *units, Side::kPatched, out_dir, options.include_dirs));
   LP_TRY(CollectSide(tree, *units, Side::kPatched, out_dir, result.pairs));
   clock.Lap("compile-patched");
   LP_TRY(overlay->Restore());

@@ -30,6 +30,9 @@ struct CompileOptions {
   // Units to compile in addition to those found from the patch (e.g. users
   // of a changed header that no earlier build compiled yet).
   std::vector<TranslationUnit> extra_units;
+  // Added as -I to KCFLAGS on both sides, e.g. kmod/include so that a patch
+  // can #include <fleetpatch/livepatch.h> (callbacks, shadow variables).
+  std::vector<std::filesystem::path> include_dirs;
 };
 
 struct CompileResult {

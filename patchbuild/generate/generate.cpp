@@ -46,7 +46,7 @@ Expected<GeneratedObject> GenerateObject(const ObjectInput& input, const TargetS
   if (!plan) return plan.error();
   LP_TRY(WriteObject(*plan, file));
   return GeneratedObject{input.object_name, file, plan->replaced, plan->new_functions, plan->KlpRelocCount(),
-                         std::move(*diff)};
+                         std::move(*diff), plan->callbacks};
 }
 
 Status CheckUniqueNames(const GeneratedPatch& patch) {

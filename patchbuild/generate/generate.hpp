@@ -59,6 +59,7 @@ struct GeneratedObject {
   std::vector<std::string> new_functions;
   size_t klp_relocations = 0;
   DiffResult diff;  // the pair's diff: every function with its status and source file:line (DWARF)
+  std::vector<PlannedCallback> callbacks;  // FLEETPATCH_PRE_PATCH(fn) & co. of this unit
 };
 
 struct GeneratedPatch {

@@ -20,6 +20,9 @@
 //   and copied: __mcount_loc, ORC, return/retpoline sites, __bug_table,
 //   __jump_table, __ex_table, .altinstructions, .static_call_sites. Any
 //   other allocated section that points into copied code is refused.
+// - Callbacks: a New function a .fleetpatch.callbacks.<kind> section points
+//   at is copied like any new function but kept global, and named in the
+//   plan's callbacks; those sections themselves are not copied.
 #pragma once
 
 #include <cstdint>
@@ -71,6 +74,14 @@ struct ReplacedFunction {
   uint32_t sympos = 0;
 };
 
+// A klp_callbacks member of the object: a function of the patch named with
+// FLEETPATCH_PRE_PATCH(fn) & co. (kmod/include/fleetpatch/livepatch.h), which
+// leave a pointer to it in .fleetpatch.callbacks.<kind>.
+struct PlannedCallback {
+  std::string kind;      // "pre_patch", "post_patch", "pre_unpatch" or "post_unpatch"
+  std::string function;  // its copy in the object (global): livepatch_<fn>
+};
+
 struct ObjectPlan {
   uint16_t machine = 0;
   std::string object;  // klp object: "vmlinux" or a module name
@@ -78,6 +89,7 @@ struct ObjectPlan {
   std::vector<PlannedSymbol> symbols;
   std::vector<ReplacedFunction> replaced;
   std::vector<std::string> new_functions;  // names of copied New functions
+  std::vector<PlannedCallback> callbacks;   // at most one of each kind
   size_t KlpRelocCount() const;
 };
 

@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <string_view>
 
 #include "patchbuild/diff/reloc_target.hpp"
 #include "patchbuild/elf/disassembler.hpp"
@@ -37,6 +38,11 @@ bool HasFtraceSite(const elf::Symbol& fn) {
   return false;
 }
 
+// FLEETPATCH_PRE_PATCH(fn) & co. (kmod/include/fleetpatch/livepatch.h).
+constexpr std::string_view kCallbackPrefix = ".fleetpatch.callbacks.";
+
+bool IsCallbackSection(const elf::Section& sec) { return sec.name.rfind(kCallbackPrefix, 0) == 0; }
+
 size_t FunctionCount(const elf::Section& sec) {
   size_t n = 0;
   for (const elf::Symbol* s : sec.symbols) n += s->IsFunction() ? 1 : 0;
@@ -52,7 +58,11 @@ class Planner {
   }
 
   Expected<ObjectPlan> Run() {
+    LP_TRY(FindCallbacks());
     LP_TRY(AddFunctions());
+    if (plan_.callbacks.size() != callbacks_.size())
+      return MakeError(ErrorCode::kUnsupported, "a callback of " + patched_.path().string() +
+                                                    " is in init or exit code, which never runs again");
     if (plan_.replaced.empty() && plan_.new_functions.empty())
       return MakeError(ErrorCode::kNotFound, "no changed function to patch in " + patched_.path().string());
     LP_TRY(DrainWorklist());
@@ -62,6 +72,7 @@ class Planner {
   }
 
  private:
+  Status FindCallbacks();
   Status AddFunctions();
   Status DrainWorklist();
   Status AddSpecialSections();
@@ -83,7 +94,37 @@ class Planner {
   std::map<const elf::Section*, size_t> copied_;  // source section -> plan index
   std::deque<const elf::Section*> work_;
   std::map<std::string, size_t> undefined_;  // name -> plan symbol index
+  std::map<const elf::Symbol*, std::string> callbacks_;  // callback function -> kind
 };
+
+// Each pointer in a .fleetpatch.callbacks.<kind> section names a function of
+// the patch (gas refers to a static function through its section symbol).
+Status Planner::FindCallbacks() {
+  for (const auto& sec : patched_.sections()) {
+    if (!sec || !IsCallbackSection(*sec) || sec->header.sh_type == SHT_RELA) continue;
+    const std::string kind = sec->name.substr(kCallbackPrefix.size());
+    if (kind != "pre_patch" && kind != "post_patch" && kind != "pre_unpatch" && kind != "post_unpatch")
+      return MakeError(ErrorCode::kUnsupported, "section " + sec->name + ": unknown callback kind '" + kind + "'");
+    for (const elf::Relocation& r : sec->relocations) {
+      const elf::Symbol* fn = r.symbol;
+      if (fn && fn->IsSectionSymbol() && fn->section) {
+        fn = nullptr;
+        for (const elf::Symbol* s : r.symbol->section->symbols)
+          if (s->IsFunction() && static_cast<int64_t>(s->value) == r.addend) fn = s;
+      }
+      if (!fn || !fn->IsFunction() || !fn->section || fn->status != ChangeStatus::New)
+        return MakeError(ErrorCode::kUnsupported,
+                         sec->name + ": a " + kind + " callback must be a function the patch adds" +
+                             (fn ? " (" + fn->name + " is not)" : std::string()));
+      for (const auto& [other, other_kind] : callbacks_)
+        if (other_kind == kind)
+          return MakeError(ErrorCode::kUnsupported, "two " + kind + " callbacks in " + patched_.path().string() +
+                                                        ": " + other->name + " and " + fn->name);
+      callbacks_.emplace(fn, kind);
+    }
+  }
+  return Ok();
+}
 
 Status Planner::AddFunctions() {
   for (const auto& sym : patched_.symbols()) {
@@ -97,12 +138,15 @@ Status Planner::AddFunctions() {
     const std::string new_name = ReplacementName(sym->name);
     const size_t out = Copy(sec, ".text." + new_name);
     const bool replaces = sym->status == ChangeStatus::Changed && !IsColdPart(sym->name);
+    const auto callback = callbacks_.find(sym.get());
     if (replaces && !HasFtraceSite(*sym))
       return MakeError(ErrorCode::kUnsupported, sym->name + ": no ftrace call at its start (notrace?): "
                                                 "livepatch cannot redirect it");
+    const bool global = replaces || callback != callbacks_.end();
     plan_.symbols.push_back(PlannedSymbol{new_name, STT_FUNC,
-                                          static_cast<uint8_t>(replaces ? STB_GLOBAL : STB_LOCAL), true, out,
-                                          0, sym->size});
+                                          static_cast<uint8_t>(global ? STB_GLOBAL : STB_LOCAL), true, out, 0,
+                                          sym->size});
+    if (callback != callbacks_.end()) plan_.callbacks.push_back(PlannedCallback{callback->second, new_name});
     if (!replaces) {
       plan_.new_functions.push_back(sym->name);
       continue;
@@ -224,7 +268,7 @@ Status Planner::ToKernel(size_t out, PlannedReloc reloc, const std::string& name
 Status Planner::AddSpecialSections() {
   auto is_copied = [&](const elf::Section* s) { return copied_.count(s) != 0; };
   for (const auto& sec : patched_.sections()) {
-    if (!sec || copied_.count(sec.get())) continue;
+    if (!sec || copied_.count(sec.get()) || IsCallbackSection(*sec)) continue;
     auto filtered = FilterSpecialSection(patched_, *sec, is_copied);
     if (!filtered) return filtered.error();
     if (!filtered->has_value()) continue;

@@ -52,7 +52,10 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   auto tree = tree::PrepareTree(options.tree);
   if (!tree) return tree.error();
   result.release = tree->target.release;
-  auto compiled = tree::CompileTwice(*tree, options.patches, options.work_dir / "objects");
+  // A patch may #include <fleetpatch/livepatch.h>: kmod/include, next to kmod/skeleton.
+  tree::CompileOptions compile_options;
+  compile_options.include_dirs.push_back((options.skeleton_dir / "..").lexically_normal() / "include");
+  auto compiled = tree::CompileTwice(*tree, options.patches, options.work_dir / "objects", compile_options);
   if (!compiled) return compiled.error();
   result.compiled = std::move(*compiled);
 
