@@ -31,7 +31,10 @@ po::options_description BuildOptions() {
        "kernel source tarball or tree")
       ("patch", po::value<Strings>()->composing()->required(), "unified diff (repeatable, applied in order)")
       ("keys", po::value<std::string>()->required(), "key directory (patchbuild keys init)")
-      ("name", po::value<std::string>()->default_value("lp_fix"), "module and patch id (a C identifier)")
+      ("name", po::value<std::string>()->default_value("lp_fix"),
+       "module name, /sys/kernel/livepatch/NAME (a C identifier); give each version its own: during an "
+       "atomic replace both modules are loaded")
+      ("patch-id", po::value<std::string>(), "patch stream id shared by all versions (default: --name)")
       ("version", po::value<std::uint64_t>()->default_value(1), "version within the patch stream")
       ("cve", po::value<Strings>()->composing(), "CVE id fixed (repeatable)")
       ("description", po::value<std::string>()->default_value(""), "what the patch does")
@@ -89,7 +92,7 @@ BundleRequest ToBundle(const po::variables_map& vm, const generate::PipelineResu
   r.vmlinuz = vm.count("vmlinuz") ? fs::path(vm["vmlinuz"].as<std::string>())
                                   : fs::path("/boot/vmlinuz-" + built.release);
   r.keys_dir = vm["keys"].as<std::string>();
-  r.patch_id = vm["name"].as<std::string>();
+  r.patch_id = vm.count("patch-id") ? vm["patch-id"].as<std::string>() : vm["name"].as<std::string>();
   r.version = vm["version"].as<std::uint64_t>();
   for (const auto& object : built.patch.objects)
     for (const auto& f : object.replaced)
