@@ -1,6 +1,7 @@
 // lp_probe: system calls busybox cannot make, for the vm_patchbuild_* tests.
 // Built on the host with `gcc -static` and staged into the initramfs.
 //   lp_probe umask MASK     raw umask(MASK) (octal): prints "umask(0MASK) = 0OLD" or "= -ERRNO"
+//   lp_probe umask32 MASK   the same through int $0x80 (the 32-bit syscall table)
 //   lp_probe badwrite PATH  write(2) to PATH from an unmapped user address:
 //                           prints "badwrite PATH = R" or "= -ERRNO"
 #include <errno.h>
@@ -19,6 +20,19 @@ static int Umask(const char* arg) {
     printf("umask(0%lo) = -%d\n", (unsigned long)mask, errno);
   else
     printf("umask(0%lo) = 0%lo\n", (unsigned long)mask, (unsigned long)r);
+  return 0;
+}
+
+// umask is number 60 in the i386 table; int $0x80 from a 64-bit task enters
+// it (IA32_EMULATION), so this reaches __ia32_sys_umask.
+static int Umask32(const char* arg) {
+  const long mask = strtol(arg, NULL, 8);
+  long r = 60;
+  __asm__ volatile("int $0x80" : "+a"(r) : "b"(mask) : "memory", "r8", "r9", "r10", "r11");
+  if (r < 0)
+    printf("umask32(0%lo) = -%ld\n", (unsigned long)mask, -r);
+  else
+    printf("umask32(0%lo) = 0%lo\n", (unsigned long)mask, (unsigned long)r);
   return 0;
 }
 
@@ -43,7 +57,8 @@ static int BadWrite(const char* path) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "umask") == 0) return Umask(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "umask32") == 0) return Umask32(argv[2]);
   if (argc == 3 && strcmp(argv[1], "badwrite") == 0) return BadWrite(argv[2]);
-  fprintf(stderr, "usage: lp_probe umask MASK | badwrite PATH\n");
+  fprintf(stderr, "usage: lp_probe umask MASK | umask32 MASK | badwrite PATH\n");
   return 2;
 }

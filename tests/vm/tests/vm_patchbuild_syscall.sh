@@ -4,7 +4,8 @@
 # argument check. The build must replace the wrappers the syscall table
 # reaches (__x64_sys_umask, and __ia32_sys_umask for 32-bit tasks; the
 # __se_/__do_ parts are inlined into them) and nothing else; the VM shows
-# -EINVAL for a bad mask from a static test program (lp_probe) with the patch,
+# -EINVAL for a bad mask from a static test program (lp_probe: umask, and
+# umask through int $0x80 for the 32-bit table) with the patch,
 # the old behaviour before and after (disable, rmmod), no splat.
 #   PATCHBUILD_BUILD_DIR   CMake build dir holding patchbuild (ctest sets it)
 set -euo pipefail
@@ -16,6 +17,8 @@ check_transcript() {
 	local log=$1
 	lpvm_expect "${log}" '^syscall-before: umask\(01022\) = 022$' &&
 		lpvm_expect "${log}" '^syscall-patched: umask\(01022\) = -22$' &&
+		lpvm_expect "${log}" '^syscall-patched: umask32\(01022\) = -22$' &&
+		lpvm_expect "${log}" '^syscall-after: umask32\(01022\) = 022$' &&
 		lpvm_expect "${log}" '^syscall-after: umask\(01022\) = 022$' &&
 		lpvm_expect_klp_cycle "${log}" lp_gen_umask
 }
