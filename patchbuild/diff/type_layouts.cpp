@@ -1,5 +1,5 @@
 // Reads struct/union layouts from DWARF and compares them (see the header for
-// why). Only sizes and member offsets count: a member renamed or given
+// why). Only sizes and member places count: a member renamed or given
 // another type of the same size and place changes no byte the running
 // kernel's code reads.
 #include "patchbuild/diff/type_layouts.hpp"
@@ -15,10 +15,9 @@ using elf::DwarfDebug;
 
 bool IsAggregate(Dwarf_Half tag) { return tag == DW_TAG_structure_type || tag == DW_TAG_union_type; }
 
-std::string MemberText(Dwarf_Debug dbg, Dwarf_Die member) {
-  std::string text = DwarfName(dbg, member) + "@";
+std::string MemberPlace(Dwarf_Debug dbg, Dwarf_Die member) {
   // Union members have no location: all at 0.
-  text += std::to_string(DwarfUnsignedAttr(dbg, member, DW_AT_data_member_location).value_or(0));
+  std::string text = std::to_string(DwarfUnsignedAttr(dbg, member, DW_AT_data_member_location).value_or(0));
   // Bit-fields: DWARF 4/5 (gcc 12) give DW_AT_data_bit_offset from the start
   // of the struct instead of a member location.
   if (auto bits = DwarfUnsignedAttr(dbg, member, DW_AT_data_bit_offset)) text += ":" + std::to_string(*bits);
@@ -30,9 +29,11 @@ std::optional<TypeLayout> LayoutOf(Dwarf_Debug dbg, Dwarf_Die type) {
   if (DwarfHasAttr(dbg, type, DW_AT_declaration)) return std::nullopt;  // `struct foo;`
   auto size = DwarfUnsignedAttr(dbg, type, DW_AT_byte_size);
   if (!size) return std::nullopt;
-  TypeLayout layout{*size, {}};
+  TypeLayout layout{*size, {}, {}};
   ForEachDwarfChild(dbg, type, [&](Dwarf_Die child) {
-    if (DwarfTag(dbg, child) == DW_TAG_member) layout.members.push_back(MemberText(dbg, child));
+    if (DwarfTag(dbg, child) != DW_TAG_member) return;
+    layout.places.push_back(MemberPlace(dbg, child));
+    layout.names.push_back(DwarfName(dbg, child));
   });
   return layout;
 }
@@ -56,12 +57,21 @@ void Record(Dwarf_Debug dbg, Dwarf_Die die, TypeLayouts& out) {
 std::string Describe(const TypeLayout& o, const TypeLayout& p) {
   if (o.byte_size != p.byte_size)
     return "size " + std::to_string(o.byte_size) + " -> " + std::to_string(p.byte_size) + " bytes";
-  for (size_t i = 0; i < std::min(o.members.size(), p.members.size()); ++i)
-    if (o.members[i] != p.members[i]) return "member " + o.members[i] + " -> " + p.members[i];
-  return "members " + std::to_string(o.members.size()) + " -> " + std::to_string(p.members.size());
+  for (size_t i = 0; i < std::min(o.places.size(), p.places.size()); ++i)
+    if (o.places[i] != p.places[i] || o.names[i] != p.names[i])
+      return "member " + o.names[i] + "@" + o.places[i] + " -> " + p.names[i] + "@" + p.places[i];
+  return "members " + std::to_string(o.places.size()) + " -> " + std::to_string(p.places.size());
 }
 
 }  // namespace
+
+bool TypeLayout::SamePlaces(const TypeLayout& o) const {
+  if (byte_size != o.byte_size || places != o.places) return false;
+  for (size_t i = 0; i < names.size(); ++i)
+    for (size_t j = 0; j < o.names.size(); ++j)
+      if (!names[i].empty() && names[i] == o.names[j] && places[i] != o.places[j]) return false;
+  return true;
+}
 
 std::optional<TypeLayouts> ReadTypeLayouts(const std::filesystem::path& object) {
   auto dbg = DwarfDebug::Open(object);
@@ -77,7 +87,7 @@ std::vector<Problem> CompareTypeLayouts(const TypeLayouts& original, const TypeL
   std::vector<Problem> problems;
   for (const auto& [name, before] : original) {
     auto it = patched.find(name);
-    if (it == patched.end() || it->second == before) continue;
+    if (it == patched.end() || it->second.SamePlaces(before)) continue;
     problems.push_back({name, "the patch changes its layout (" + Describe(before, it->second) +
                                   "): the running kernel's instances and its unchanged code keep the old layout; "
                                   "keep the type as it is and put new state in a shadow variable (kmod/README.md)"});

@@ -22,10 +22,14 @@ namespace lp::patchbuild {
 
 struct TypeLayout {
   uint64_t byte_size = 0;
-  // "name@byte_offset" or "name@byte_offset:bit_offset" per member, in
-  // declaration order (anonymous members have an empty name).
-  std::vector<std::string> members;
-  bool operator==(const TypeLayout&) const = default;
+  // Per member, in declaration order: where it is, "byte_offset" or
+  // "byte_offset:bit_offset/bits" for a bit-field ...
+  std::vector<std::string> places;
+  // ... and its name (anonymous members: empty). A renamed member in the
+  // same place is no layout change; a member of one name in another place
+  // (two members swapped) is.
+  std::vector<std::string> names;
+  bool SamePlaces(const TypeLayout& o) const;
 };
 
 // Key: "struct foo", "union bar", or "typedef baz_t" for a typedef naming an

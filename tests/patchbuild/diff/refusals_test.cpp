@@ -125,7 +125,14 @@ TEST_F(RefusalTest, TypeLayoutsAreReadFromDwarf) {
   ASSERT_TRUE(layouts);
   ASSERT_EQ(layouts->count("struct s"), 1u);
   EXPECT_EQ(layouts->at("struct s").byte_size, 16u);
-  EXPECT_THAT(layouts->at("struct s").members, ::testing::ElementsAre("c@0", "bits@0:8/3", "l@8"));
+  EXPECT_THAT(layouts->at("struct s").places, ::testing::ElementsAre("0", "0:8/3", "8"));
+  EXPECT_THAT(layouts->at("struct s").names, ::testing::ElementsAre("c", "bits", "l"));
+}
+
+TEST_F(RefusalTest, RenamedMemberInTheSamePlaceIsNoLayoutChange) {
+  const char* orig = "struct r { int a; int b; };\nint get(struct r *p) { return p->b; }\n";
+  const char* patched = "struct r { int a; int bee; };\nint get(struct r *p) { return p->bee; }\n";
+  EXPECT_TRUE(Diff(orig, patched, "-g").problems.empty());
 }
 
 // --- 4. modversions CRCs --------------------------------------------------
