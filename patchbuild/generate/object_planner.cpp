@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 
+#include "patchbuild/diff/patchability.hpp"
 #include "patchbuild/diff/reloc_target.hpp"
 #include "patchbuild/elf/disassembler.hpp"
 #include "patchbuild/generate/special_sections.hpp"
@@ -17,11 +18,6 @@ namespace {
 using ChangeStatus = elf::Status;
 
 bool IsCopiedStatus(ChangeStatus s) { return s == ChangeStatus::New || s == ChangeStatus::Changed; }
-
-// Never run again once the kernel booted (freed after init): nothing to patch.
-bool IsInitOrExit(const elf::Section& sec) {
-  return sec.name.rfind(".init.", 0) == 0 || sec.name.rfind(".exit.", 0) == 0;
-}
 
 // gcc's split-off cold part of a function (foo.cold, in .text.unlikely.foo):
 // reached only by jumps from foo itself, never by ftrace. It is copied with
@@ -63,8 +59,7 @@ class Planner {
     if (plan_.callbacks.size() != callbacks_.size())
       return MakeError(ErrorCode::kUnsupported, "a callback of " + patched_.path().string() +
                                                     " is in init or exit code, which never runs again");
-    if (plan_.replaced.empty() && plan_.new_functions.empty())
-      return MakeError(ErrorCode::kNotFound, "no changed function to patch in " + patched_.path().string());
+    LP_TRY(CheckInitOrExitChanges());
     LP_TRY(DrainWorklist());
     LP_TRY(AddSpecialSections());
     LP_TRY(DrainWorklist());
@@ -74,6 +69,7 @@ class Planner {
  private:
   Status FindCallbacks();
   Status AddFunctions();
+  Status CheckInitOrExitChanges() const;
   Status DrainWorklist();
   Status AddSpecialSections();
   Status PlanRelocation(const elf::Section& from, const elf::Relocation& r, size_t out, uint64_t new_offset);
@@ -94,6 +90,7 @@ class Planner {
   std::map<const elf::Section*, size_t> copied_;  // source section -> plan index
   std::deque<const elf::Section*> work_;
   std::map<std::string, size_t> undefined_;  // name -> plan symbol index
+  std::vector<const elf::Symbol*> init_or_exit_changed_;  // Changed functions in .init.* / .exit.*
   std::map<const elf::Symbol*, std::string> callbacks_;  // callback function -> kind
 };
 
@@ -130,7 +127,13 @@ Status Planner::AddFunctions() {
   for (const auto& sym : patched_.symbols()) {
     if (!sym->IsFunction() || !sym->section || !IsCopiedStatus(sym->status)) continue;
     const elf::Section& sec = *sym->section;
-    if (IsInitOrExit(sec)) continue;
+    if (IsInitOrExitSection(sec.name)) {  // see CheckInitOrExitChanges
+      if (sym->status == ChangeStatus::Changed) init_or_exit_changed_.push_back(sym.get());
+      continue;
+    }
+    // Checked before the section's layout: .noinstr.text holds many functions.
+    if (auto why = UnredirectableSection(sec.name))
+      return MakeError(ErrorCode::kUnsupported, sym->name + ": " + *why);
     if (FunctionCount(sec) != 1 || sym->value != 0)
       return MakeError(ErrorCode::kUnsupported, sym->name + ": section " + sec.name +
                                                     " holds other functions too (object not built with "
@@ -157,6 +160,32 @@ Status Planner::AddFunctions() {
     plan_.replaced.push_back(ReplacedFunction{old->name, new_name, *sympos});
   }
   return Ok();
+}
+
+// __init code ran at boot (or at module load) and is freed; __exit code runs
+// at module unload. Neither has a live copy to redirect. A patch that
+// changes only such code has nothing to patch (exit 3, "no change"); one
+// that changes it next to live code would ship a fix whose __init part
+// never takes effect, so it is refused (exit 2) with the usual way out.
+// New __init functions are only reachable from changed __init code and are
+// simply not copied.
+Status Planner::CheckInitOrExitChanges() const {
+  // (GenerateLivepatchSource names the object in front of these messages.)
+  if (plan_.replaced.empty() && plan_.new_functions.empty()) {
+    if (init_or_exit_changed_.empty())
+      return MakeError(ErrorCode::kNotFound, "the patch changes no function (nothing to patch)");
+    std::string names;
+    for (const elf::Symbol* s : init_or_exit_changed_) names += (names.empty() ? "" : ", ") + s->name;
+    return MakeError(ErrorCode::kNotFound, "only __init/__exit code changed (" + names +
+                                               "): it already ran or runs only at unload, nothing to patch");
+  }
+  if (init_or_exit_changed_.empty()) return Ok();
+  const elf::Symbol& fn = *init_or_exit_changed_.front();
+  return MakeError(ErrorCode::kUnsupported,
+                   fn.name + ": changed in " + fn.section->name +
+                       ", which livepatch cannot redirect (__init code already ran, __exit code runs at "
+                       "unload); move the fix out of it or apply it once from a post-patch callback "
+                       "(kmod/README.md)");
 }
 
 size_t Planner::Copy(const elf::Section& sec, std::string name) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "patchbuild/diff/diff.hpp"
 #include "patchbuild/generate/kernel_symbols.hpp"
@@ -184,6 +185,74 @@ TEST(PlanPercpu, NewPerCpuVariableIsRefused) {
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("hits: new per-cpu variables are not supported"), std::string::npos)
       << plan.error().message;
+}
+
+// Plans `patched` against `orig` (kernel flavour) with a kernel that has
+// every function of the original; the error when planning fails.
+std::optional<Error> PlanError(const std::string& orig, const std::string& patched) {
+  lp::testing::TempDir dir;
+  const std::string flags = patchbuild::testing::kKernelFlavour.flags;
+  auto o = elf::ObjectFile::Open(patchbuild::testing::CompileC(dir, "orig", orig, flags));
+  auto p = elf::ObjectFile::Open(patchbuild::testing::CompileC(dir, "patched", patched, flags));
+  if (!o || !p) return MakeError(ErrorCode::kIo, "test objects did not compile");
+  auto diff = DiffObjects(**o, **p);
+  if (!diff) return diff.error();
+  symbols::SymbolTable table;
+  for (const auto& sym : (*o)->symbols())
+    if (sym->IsFunction() && sym->section)
+      table.Add(symbols::Symbol{sym->name, 0xffffffff81000000ull + 0x100 * table.size(), 'T', "vmlinux", 0});
+  KernelSymbols kernel(table, nullptr, {"__fentry__"}, "vmlinux", o->get());
+  auto plan = PlanObject(**p, kernel);
+  if (plan) return std::nullopt;
+  return plan.error();
+}
+
+constexpr const char* kInitAndLive = R"(
+extern int setup_value;
+__attribute__((section(".init.text"), noinline)) int setup(void) { setup_value = 1; return 0; }
+int live(int x) { return x + setup_value; }
+)";
+
+TEST(PlanRefusal, OnlyInitCodeChangedIsNothingToPatch) {
+  std::string patched = kInitAndLive;
+  patched.replace(patched.find("setup_value = 1"), 15, "setup_value = 2");
+  auto err = PlanError(kInitAndLive, patched);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, ErrorCode::kNotFound);  // patchbuild build: exit 3
+  EXPECT_NE(err->message.find("only __init/__exit code changed (setup)"), std::string::npos) << err->message;
+}
+
+TEST(PlanRefusal, InitCodeChangedNextToLiveCodeIsRefusedNamingTheSection) {
+  std::string patched = kInitAndLive;
+  patched.replace(patched.find("setup_value = 1"), 15, "setup_value = 2");
+  patched.replace(patched.find("x + setup_value"), 15, "x - setup_value");
+  auto err = PlanError(kInitAndLive, patched);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, ErrorCode::kUnsupported);  // exit 2
+  EXPECT_NE(err->message.find("setup: changed in .init.text"), std::string::npos) << err->message;
+  EXPECT_NE(err->message.find("post-patch callback"), std::string::npos) << err->message;
+}
+
+TEST(PlanRefusal, UnchangedObjectSaysThePatchChangesNoFunction) {
+  auto err = PlanError(kInitAndLive, std::string(kInitAndLive) + "/* a comment */\n");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, ErrorCode::kNotFound);
+  EXPECT_EQ(err->message, "the patch changes no function (nothing to patch)");
+}
+
+TEST(PlanRefusal, NoinstrFunctionIsRefusedNamingTheSection) {
+  const std::string orig = R"(
+__attribute__((section(".noinstr.text"), noinline)) int enter(int x) { return x + 1; }
+__attribute__((section(".noinstr.text"), noinline)) int leave(int x) { return x + 2; }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("x + 1"), 5, "x + 7");
+  auto err = PlanError(orig, patched);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, ErrorCode::kUnsupported);
+  EXPECT_NE(err->message.find("enter: in section .noinstr.text, which livepatch cannot redirect"),
+            std::string::npos)
+      << err->message;
 }
 
 TEST_F(PlanTest, SymbolMissingFromTheKernelIsAnError) {
