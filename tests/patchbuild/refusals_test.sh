@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `patchbuild build` refuses what a livepatch cannot carry (issue 5, "Must be
+# refused with a reason"), on the real Debian target with the examples/bad
+# patches: each must exit with its documented status (2 unreconcilable, 3
+# nothing to patch), write nothing to OUTDIR, and say in one error line the
+# object, the symbol and the reason (and the remedy where there is one).
+# Usage: refusals_test.sh PATCHBUILD_BINARY [EXAMPLE_NAME...]
+set -euo pipefail
+pb=$1
+shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../../scripts/lib/target-kernel.sh
+source "$root/scripts/lib/target-kernel.sh"
+release=$(lp_target_release)
+cache=${FLEETPATCH_TEST_CACHE:-/var/tmp/fleetpatch-test-cache}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+"$pb" keys init "$work/keys" >/dev/null
+
+# name | exit status | strings the error line must contain (';'-separated)
+cases=(
+  "data-initial-value|2|kernel/exit.patched.o;oops_limit;initial value of existing data;shadow variable or a pre-patch callback"
+  "struct-layout|2|kernel/async.patched.o;struct async_entry;layout;shadow variable"
+  "init-only|3|fs/proc/cmdline.patched.o;only __init/__exit code changed (proc_cmdline_init)"
+  "comment-only|3|fs/proc/cmdline.patched.o;the patch changes no function"
+  "export-crc|2|lib/btree.patched.o;visitor32;modversions CRC"
+  "noinstr|2|kernel/panic.patched.o;__stack_chk_fail;.noinstr.text;cannot redirect"
+  "notrace|2|kernel/extable.patched.o;core_kernel_text;no ftrace call"
+)
+
+for entry in "${cases[@]}"; do
+  IFS='|' read -r name want_rc needles <<<"$entry"
+  if [[ $# -gt 0 && " $* " != *" $name "* ]]; then continue; fi
+  out="$work/out-$name"
+  set +e
+  "$pb" build --target "$release" --patch "$root/examples/bad/$name.patch" --keys "$work/keys" \
+    --name lp_refused --cache-dir "$cache" -o "$out" >"$work/$name.out" 2>"$work/$name.err"
+  rc=$?
+  set -e
+  errors=$(grep -c "error:" "$work/$name.err" || true)
+  line=$(grep "error:" "$work/$name.err" || true)
+  if [[ $rc -ne $want_rc ]]; then
+    fail "$name: exit $rc, want $want_rc: $(cat "$work/$name.err")"
+    continue
+  fi
+  [[ $errors -eq 1 ]] || fail "$name: $errors error lines, want one: $(cat "$work/$name.err")"
+  IFS=';' read -r -a wants <<<"$needles"
+  for want in "${wants[@]}"; do
+    [[ $line == *"$want"* ]] || fail "$name: error line lacks '$want': $line"
+  done
+  if [[ -e $out && -n $(ls -A "$out") ]]; then fail "$name: wrote to OUTDIR: $(ls -A "$out")"; fi
+  echo "ok $name (exit $rc): $line"
+done
+[[ $failures -eq 0 ]] || { echo "refusals_test: $failures failure(s)" >&2; exit 1; }
+echo "refusals_test: ok"
