@@ -51,8 +51,9 @@ Expected<std::string> ResolveBuildId(const BundleRequest& r) {
   return id;
 }
 
-// The patch key must be one the keys document lets sign patches, or every
-// device would refuse the bundle: better to fail here.
+// The patch key must be one the keys document lets sign patches, and the
+// document must be the root's, or every device would refuse the bundle:
+// better to fail here.
 Expected<Ed25519Key> LoadPatchKey(const std::filesystem::path& dir, std::time_t now,
                                   std::string* keys_json, std::string* keys_sig) {
   auto key = Ed25519Key::LoadPrivate(dir / key_dir::kPatchKey);
@@ -60,17 +61,26 @@ Expected<Ed25519Key> LoadPatchKey(const std::filesystem::path& dir, std::time_t 
   auto json = ReadFile(dir / key_dir::kKeysJson, 1u << 20);
   if (!json) return json.error();
   auto sig = ReadFile(dir / key_dir::kKeysSig, 1024);
-  if (!sig) return sig.error();
-  auto doc = ParseKeysDocument(*json);
-  if (!doc) return doc.error().WithContext((dir / key_dir::kKeysJson).string());
-  auto expires = ParseTime(doc->expires);
-  if (expires && *expires <= now)
-    return MakeError(ErrorCode::kVerification, "keys.json expired at " + doc->expires);
+  if (!sig) return sig.error().WithContext("keys.json is not signed");
+  auto root = Ed25519Key::LoadPublic(dir / key_dir::kRootPub);
+  if (!root) return root.error().WithContext("checking keys.json.sig");
+  auto doc = VerifyKeysDocument(*json, *sig, *root, now);
+  if (!doc)
+    return doc.error().WithContext((dir / key_dir::kKeysJson).string() + " with " +
+                                   (dir / key_dir::kRootPub).string());
   if (auto found = TrustStore(*doc).FindKey(key->KeyId(), KeyRole::kPatch); !found)
-    return found.error().WithContext("patch.key is not usable with keys.json");
+    return found.error().WithContext((dir / key_dir::kPatchKey).string() + " is not the patch key keys.json certifies");
   *keys_json = std::move(*json);
   *keys_sig = std::move(*sig);
   return key;
+}
+
+Expected<ModuleSigner> LoadModuleSigner(const BundleRequest& r) {
+  const auto key = r.module_key.value_or(r.keys_dir / key_dir::kModuleKey);
+  const auto cert = r.module_cert.value_or(r.keys_dir / key_dir::kModuleCert);
+  auto signer = ModuleSigner::Load(key, cert);
+  if (!signer) return signer.error().WithContext(key.string() + ", " + cert.string());
+  return signer;
 }
 
 Expected<std::string> PrepareModule(const BundleRequest& r) {
@@ -81,7 +91,7 @@ Expected<std::string> PrepareModule(const BundleRequest& r) {
     return MakeError(ErrorCode::kConflict, r.module.string() +
                                                " already carries a kernel module signature; pass "
                                                "--no-module-sign to bundle it as it is");
-  auto signer = ModuleSigner::Load(r.keys_dir / key_dir::kModuleKey, r.keys_dir / key_dir::kModuleCert);
+  auto signer = LoadModuleSigner(r);
   if (!signer) return signer.error();
   return signer->Sign(*bytes);
 }
@@ -101,6 +111,16 @@ Expected<PatchedFunction> ParseFunctionSpec(const std::string& spec) {
       return Invalid("--function '" + spec + "': SYMPOS must be a number");
   }
   return f;
+}
+
+Status CheckSigningKeys(const BundleRequest& r) {
+  std::string json, sig;
+  auto patch_key = LoadPatchKey(r.keys_dir, r.now, &json, &sig);
+  if (!patch_key) return patch_key.error();
+  if (!r.sign_module) return Ok();
+  auto signer = LoadModuleSigner(r);
+  if (!signer) return signer.error();
+  return Ok();
 }
 
 Expected<Manifest> BuildBundle(const BundleRequest& r) {

@@ -1,20 +1,29 @@
 // patchbuild build --target RELEASE --kernel-src SRC --patch FIX.patch [--patch ...]
 //                  --keys DIR -o OUTDIR [options]
-// The whole pipeline: prepare the target's tree, compile the touched units
-// twice, generate and link the livepatch module (patchbuild/generate), then
-// sign it and write OUTDIR/NAME.bundle. All intermediate files live in a
-// scratch directory, so a failure leaves nothing half-written in OUTDIR.
+// The whole pipeline: check the inputs that are cheap to check (patches,
+// keys, target files), prepare the target's tree, compile the touched units
+// twice, generate and link the livepatch module and prove the rebuilt
+// originals against the shipped kernel (patchbuild/generate), then sign it
+// and write OUTDIR/NAME.bundle. All intermediate files live in a scratch
+// directory, so a failure leaves nothing half-written in OUTDIR. The summary
+// (or --json) is build_report.hpp.
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <ostream>
 
+#include "common/file_util.hpp"
 #include "patchbuild/build/patch_set.hpp"
+#include "patchbuild/build/target.hpp"
+#include "patchbuild/build_report.hpp"
 #include "patchbuild/bundle_builder.hpp"
 #include "patchbuild/cli_options.hpp"
 #include "patchbuild/commands.hpp"
 #include "patchbuild/generate/pipeline.hpp"
+#include "patchbuild/symbols/symbol_text.hpp"
 
 namespace lp::patchbuild::cli {
 namespace {
@@ -31,6 +40,8 @@ po::options_description BuildOptions() {
        "kernel source tarball or tree")
       ("patch", po::value<Strings>()->composing()->required(), "unified diff (repeatable, applied in order)")
       ("keys", po::value<std::string>()->required(), "key directory (patchbuild keys init)")
+      ("module-key", po::value<std::string>(), "module signing key (PEM; default KEYS/module.key)")
+      ("module-cert", po::value<std::string>(), "its X.509 certificate (PEM; default KEYS/module.crt)")
       ("name", po::value<std::string>()->default_value("lp_fix"),
        "module name, /sys/kernel/livepatch/NAME (a C identifier); give each version its own: during an "
        "atomic replace both modules are loaded")
@@ -39,8 +50,14 @@ po::options_description BuildOptions() {
       ("cve", po::value<Strings>()->composing(), "CVE id fixed (repeatable)")
       ("description", po::value<std::string>()->default_value(""), "what the patch does")
       ("vmlinuz", po::value<std::string>(), "target kernel image (default /boot/vmlinuz-RELEASE)")
+      ("kallsyms", po::value<std::string>(), "the target's symbols: a /proc/kallsyms dump from a device")
+      ("system-map", po::value<std::string>(), "the target's symbols: a System.map (the -dbg package's)")
+      ("headers", po::value<std::string>(),
+       "target kernel build dir (default /usr/src/linux-headers-RELEASE, else /lib/modules/RELEASE/build)")
+      ("config", po::value<std::string>(), "target kernel .config (default HEADERS/.config)")
       ("cache-dir", po::value<std::string>(), "where prepared trees are cached")
       ("skeleton-dir", po::value<std::string>()->default_value(LP_SKELETON_DIR), "kmod/skeleton")
+      ("json", "print the result (or {\"error\": ...}) as one JSON object on stdout")
       ("output,o", po::value<std::string>()->required(), "output directory");
   return desc;
 }
@@ -66,57 +83,106 @@ class ScratchDir {
   fs::path path_;
 };
 
+std::string Opt(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+
+fs::path VmlinuzOf(const po::variables_map& vm) {
+  return vm.count("vmlinuz") ? fs::path(Opt(vm, "vmlinuz")) : fs::path("/boot/vmlinuz-" + Opt(vm, "target"));
+}
+
 Expected<generate::PipelineOptions> ToPipeline(const po::variables_map& vm, const fs::path& work) {
   generate::PipelineOptions o;
-  o.tree.source = vm["kernel-src"].as<std::string>();
-  o.tree.target.release = vm["target"].as<std::string>();
-  if (vm.count("cache-dir")) o.tree.cache_dir = vm["cache-dir"].as<std::string>();
+  o.tree.source = Opt(vm, "kernel-src");
+  o.tree.target.release = Opt(vm, "target");
+  o.tree.target.headers_dir = Opt(vm, "headers");
+  o.tree.target.config = Opt(vm, "config");
+  o.tree.cache_dir = Opt(vm, "cache-dir");
   for (const auto& p : vm["patch"].as<Strings>()) {
     auto set = tree::ParsePatch(p);
     if (!set) return set.error();
     o.patches.push_back(std::move(*set));
   }
-  if (vm.count("vmlinuz")) o.vmlinuz = vm["vmlinuz"].as<std::string>();
+  o.vmlinuz = VmlinuzOf(vm);
+  o.kallsyms = Opt(vm, "kallsyms");
+  o.system_map = Opt(vm, "system-map");
   o.work_dir = work;
-  o.skeleton_dir = vm["skeleton-dir"].as<std::string>();
-  o.name = vm["name"].as<std::string>();
-  o.description = vm["description"].as<std::string>();
+  o.skeleton_dir = Opt(vm, "skeleton-dir");
+  o.name = Opt(vm, "name");
+  o.description = Opt(vm, "description");
   return o;
 }
 
-BundleRequest ToBundle(const po::variables_map& vm, const generate::PipelineResult& built,
+BundleRequest ToBundle(const po::variables_map& vm, const fs::path& module, const std::string& release,
                        const fs::path& output) {
   BundleRequest r;
-  r.module = built.module.ko;
-  r.release = built.release;
-  r.vmlinuz = vm.count("vmlinuz") ? fs::path(vm["vmlinuz"].as<std::string>())
-                                  : fs::path("/boot/vmlinuz-" + built.release);
-  r.keys_dir = vm["keys"].as<std::string>();
-  r.patch_id = vm.count("patch-id") ? vm["patch-id"].as<std::string>() : vm["name"].as<std::string>();
+  r.module = module;
+  r.release = release;
+  r.vmlinuz = VmlinuzOf(vm);
+  r.keys_dir = Opt(vm, "keys");
+  if (vm.count("module-key")) r.module_key = Opt(vm, "module-key");
+  if (vm.count("module-cert")) r.module_cert = Opt(vm, "module-cert");
+  r.patch_id = vm.count("patch-id") ? vm["patch-id"].as<std::string>() : Opt(vm, "name");
   r.version = vm["version"].as<std::uint64_t>();
-  for (const auto& object : built.patch.objects)
-    for (const auto& f : object.replaced)
-      r.functions.push_back(PatchedFunction{object.object_name, f.old_name, f.sympos});
   if (vm.count("cve")) r.cves = vm["cve"].as<Strings>();
-  r.description = vm["description"].as<std::string>();
+  r.description = Opt(vm, "description");
   r.output = output;
   r.now = std::time(nullptr);
   return r;
 }
 
-void PrintSummary(std::ostream& out, const generate::PipelineResult& built) {
-  for (const auto& object : built.patch.objects) {
-    for (const auto& f : object.replaced)
-      out << "  replaced  " << object.object_name << ":" << f.old_name << " (sympos " << f.sympos
-          << ")\n";
-    for (const auto& f : object.new_functions)
-      out << "  new       " << object.object_name << ":" << f << "\n";
+// A symbol file given on the command line must parse (Debian's stub
+// System.map is refused here, with a pointer to the -dbg package).
+Status CheckSymbolFile(const po::variables_map& vm) {
+  if (vm.count("kallsyms") && vm.count("system-map"))
+    return MakeError(ErrorCode::kInvalidArgument, "give at most one of --kallsyms and --system-map");
+  for (const char* flag : {"kallsyms", "system-map"}) {
+    if (!vm.count(flag)) continue;
+    const fs::path file = Opt(vm, flag);
+    auto text = ReadFile(file, 256u << 20);
+    if (!text) return text.error().WithContext(std::string("--") + flag);
+    auto table = std::string(flag) == "kallsyms" ? symbols::ParseKallsymsFile(*text) : symbols::ParseSystemMap(*text);
+    if (!table) return table.error().WithContext(file.string());
   }
+  return Ok();
+}
+
+// Everything that can be checked in well under a second, before the tree is
+// prepared and anything is compiled: the target's files, the keys, the
+// symbol file and where the bundle goes.
+Status Preflight(const po::variables_map& vm, const generate::PipelineOptions& options, const fs::path& out_dir) {
+  auto target = tree::ResolveTarget(options.tree.target);
+  if (!target) return target.error();
+  std::error_code ec;
+  if (!fs::is_regular_file(options.vmlinuz, ec))
+    return MakeError(ErrorCode::kNotFound, options.vmlinuz.string() + ": no kernel image for target " +
+                                               options.tree.target.release + " (--vmlinuz)");
+  if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+    return MakeError(ErrorCode::kInvalidArgument, out_dir.string() + ": -o must be a directory");
+  LP_TRY(CheckSigningKeys(ToBundle(vm, fs::path(), options.tree.target.release, fs::path())));
+  return CheckSymbolFile(vm);
+}
+
+// How a failure ends the command: one line on stderr, and with --json the
+// same message as {"error": ...} on stdout.
+struct Failure {
+  Io io;
+  bool json;
+  int operator()(const Error& error, int code = kExitError) const {
+    ReportError(io, "build", error);
+    if (json) io.out << BuildErrorJson(error.message);
+    return code;
+  }
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
 
 int RunBuild(const Args& args, Io io) {
+  const auto start = std::chrono::steady_clock::now();
   const std::string usage =
       "patchbuild build --target RELEASE --kernel-src SRC --patch FIX.patch --keys DIR -o OUTDIR "
       "[options]";
@@ -125,12 +191,16 @@ int RunBuild(const Args& args, Io io) {
     PrintUsage(args.empty() ? io.err : io.out, usage, desc);
     return args.empty() ? kExitError : kExitOk;
   }
+  const Failure fail{io, std::find(args.begin(), args.end(), "--json") != args.end()};
   auto vm = ParseArgs(args, desc, po::positional_options_description());
-  if (!vm) return ReportError(io, "build", vm.error());
+  if (!vm) return fail(vm.error());
   auto scratch = ScratchDir::Create();
-  if (!scratch) return ReportError(io, "build", scratch.error());
+  if (!scratch) return fail(scratch.error());
   auto options = ToPipeline(*vm, scratch->path());
-  if (!options) return ReportError(io, "build", options.error());
+  if (!options) return fail(options.error());
+  const fs::path out_dir = Opt(*vm, "output");
+  if (auto ok = Preflight(*vm, *options, out_dir); !ok) return fail(ok.error());
+
   auto built = generate::BuildLivepatchFromPatches(*options);
   if (!built) {
     // The pipeline's documented codes: no changed function, or a change
@@ -138,20 +208,35 @@ int RunBuild(const Args& args, Io io) {
     int code = built.error().code == ErrorCode::kNotFound      ? kExitNoChange
                : built.error().code == ErrorCode::kUnsupported ? kExitUnreconcilable
                                                                 : kExitError;
-    ReportError(io, "build", built.error());
-    return code;
+    return fail(built.error(), code);
   }
-  fs::path out_dir = (*vm)["output"].as<std::string>();
+  const auto sign_start = std::chrono::steady_clock::now();
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  if (ec) return ReportError(io, "build", MakeError(ErrorCode::kIo, out_dir.string() + ": " + ec.message()));
-  fs::path bundle = out_dir / ((*vm)["name"].as<std::string>() + ".bundle");
-  auto manifest = BuildBundle(ToBundle(*vm, *built, bundle));
-  if (!manifest) return ReportError(io, "build", manifest.error());
-  io.out << "wrote " << bundle.string() << ": " << manifest->patch_id << " version "
-         << manifest->version << " for " << manifest->target.release << " (build id "
-         << manifest->target.build_id << ")\n";
-  PrintSummary(io.out, *built);
+  if (ec) return fail(MakeError(ErrorCode::kIo, out_dir.string() + ": " + ec.message()));
+  fs::path bundle = out_dir / (Opt(*vm, "name") + ".bundle");
+  BundleRequest request = ToBundle(*vm, built->module.ko, built->release, bundle);
+  for (const auto& object : built->patch.objects)
+    for (const auto& f : object.replaced)
+      request.functions.push_back(PatchedFunction{object.object_name, f.old_name, f.sympos});
+  auto manifest = BuildBundle(request);
+  if (!manifest) return fail(manifest.error());
+
+  BuildReport report;
+  report.bundle = bundle;
+  report.patch_id = manifest->patch_id;
+  report.version = manifest->version;
+  report.release = manifest->target.release;
+  report.build_id = manifest->target.build_id;
+  report.stages = built->stages;
+  report.stages.push_back(generate::StageTime{"sign", SecondsSince(sign_start)});
+  report.total_seconds = SecondsSince(start);
+  report.objects = ReportObjects(*built);
+  report.proof = built->proof;
+  if (vm->count("json"))
+    io.out << BuildReportJson(report);
+  else
+    PrintBuildReport(io.out, report);
   return kExitOk;
 }
 

@@ -1,13 +1,19 @@
 #include "patchbuild/generate/pipeline.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <span>
 #include <sstream>
 
 #include "common/file_util.hpp"
 #include "common/identity.hpp"
+#include "patchbuild/elf/object_file.hpp"
 #include "patchbuild/generate/kernel_symbols.hpp"
 #include "patchbuild/symbols/kallsyms_decode.hpp"
 #include "patchbuild/symbols/module_symbols.hpp"
+#include "patchbuild/symbols/shipped_compare.hpp"
+#include "patchbuild/symbols/symbol_text.hpp"
 
 namespace lp::patchbuild::generate {
 namespace {
@@ -45,19 +51,211 @@ Status AddModuleSymbols(symbols::SymbolTable& table, const std::filesystem::path
   return Ok();
 }
 
+// Records the time since the previous lap under a stage name.
+class Laps {
+ public:
+  explicit Laps(std::vector<StageTime>& stages) : stages_(stages) {}
+  void Lap(const std::string& name) {
+    const auto now = std::chrono::steady_clock::now();
+    stages_.push_back(StageTime{name, std::chrono::duration<double>(now - last_).count()});
+    last_ = now;
+  }
+
+ private:
+  std::vector<StageTime>& stages_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// A kallsyms dump from a device: its vmlinux lines must be this vmlinuz's
+// symbols in the same order (else it is another kernel build, and its sympos
+// would be wrong). Their addresses are taken from the decode, so a dump of a
+// KASLR boot or one read without root (all zeros) still locates code in the
+// image; the dump's own value is the module lines.
+Expected<symbols::SymbolTable> KallsymsFromDump(const std::filesystem::path& file,
+                                                const symbols::VmlinuxImage& image) {
+  auto text = ReadFile(file, 256u << 20);
+  if (!text) return text.error();
+  auto dump = symbols::ParseKallsymsFile(*text);
+  if (!dump) return dump.error().WithContext(file.string());
+  auto decoded = symbols::DecodeKallsyms(image);
+  if (!decoded) return decoded.error();
+  symbols::SymbolTable table;
+  table.Reserve(dump->size());
+  size_t next = 0;
+  for (symbols::Symbol s : dump->symbols()) {
+    if (s.object == symbols::kVmlinux) {
+      if (next >= decoded->size() || decoded->symbols()[next].name != s.name)
+        return MakeError(ErrorCode::kVerification,
+                         file.string() + ": vmlinux symbol " + std::to_string(next + 1) + " is " + s.name +
+                             ", the target's vmlinuz has " +
+                             (next < decoded->size() ? decoded->symbols()[next].name : std::string("no more")) +
+                             ": a dump of another kernel build");
+      s.address = decoded->symbols()[next++].address;
+    }
+    table.Add(std::move(s));
+  }
+  if (next != decoded->size())
+    return MakeError(ErrorCode::kVerification, file.string() + ": " + std::to_string(next) +
+                                                   " vmlinux symbols, the target's vmlinuz has " +
+                                                   std::to_string(decoded->size()) + ": a dump of another kernel build");
+  return table;
+}
+
+Expected<symbols::SymbolTable> LoadSymbolTable(const PipelineOptions& options, const symbols::VmlinuxImage& image,
+                                               const std::filesystem::path& vmlinuz) {
+  if (!options.kallsyms.empty() && !options.system_map.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "give at most one of --kallsyms and --system-map");
+  if (!options.kallsyms.empty()) return KallsymsFromDump(options.kallsyms, image);
+  if (!options.system_map.empty()) {
+    auto text = ReadFile(options.system_map, 256u << 20);
+    if (!text) return text.error();
+    auto table = symbols::ParseSystemMap(*text);
+    if (!table) return table.error().WithContext(options.system_map.string());
+    return table;
+  }
+  auto table = symbols::DecodeKallsyms(image);
+  if (!table) return table.error().WithContext(vmlinuz.string());
+  return table;
+}
+
+// The running kernel's address of a replaced function: the sympos-th of its
+// name in the object (0: the only one).
+Expected<uint64_t> AddressOf(const symbols::SymbolTable& table, const std::string& object,
+                             const ReplacedFunction& f) {
+  auto candidates = table.FindInObject(object, f.old_name);
+  const size_t index = f.sympos == 0 ? 0 : f.sympos - 1;
+  if (candidates.empty() || index >= candidates.size() || (f.sympos == 0 && candidates.size() != 1))
+    return MakeError(ErrorCode::kNotFound, object + ":" + f.old_name + "," + std::to_string(f.sympos) +
+                                               " is not in the target's symbol table");
+  return candidates[index]->address;
+}
+
+std::string Hex(std::span<const uint8_t> bytes, size_t from, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = from; i < from + n && i < bytes.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+// The i-th (sympos; 0 = the only) function called name in the object's
+// symbol table, which is the order the module's kallsyms keeps.
+const elf::Symbol* FindFunction(const elf::ObjectFile& obj, const std::string& name, uint32_t sympos) {
+  uint32_t seen = 0;
+  for (const auto& s : obj.symbols())
+    if (s->IsFunction() && s->section && s->name == name && ++seen == std::max<uint32_t>(sympos, 1)) return s.get();
+  return nullptr;
+}
+
+// A module function against the target's .ko. Both are kbuild's code before
+// the final link (the .ko is relocatable too), so they must be the same size
+// and the same bytes wherever neither side has a relocation (Debian's
+// modules are not built with -ffunction-sections, so a call inside one
+// section may be resolved in the .ko and a relocation here). Returns the
+// mismatch line, or nothing.
+std::optional<std::string> CompareModuleFunction(const std::string& name, const symbols::FunctionCode& original,
+                                                 const symbols::FunctionCode& shipped) {
+  if (original.bytes.size() != shipped.bytes.size())
+    return name + ": " + std::to_string(original.bytes.size()) + " bytes rebuilt, " +
+           std::to_string(shipped.bytes.size()) + " in the shipped module";
+  std::vector<bool> masked(original.bytes.size(), false);
+  for (const auto* code : {&original, &shipped})
+    for (const auto& r : code->relocs)
+      for (uint64_t i = r.offset; i < r.offset + r.size && i < masked.size(); ++i) masked[i] = true;
+  for (size_t i = 0; i < masked.size(); ++i) {
+    if (masked[i] || original.bytes[i] == shipped.bytes[i]) continue;
+    std::ostringstream where;
+    where << std::hex << i;
+    return name + "+0x" + where.str() + ": bytes differ: original `" + Hex(original.bytes, i, 8) +
+           "`, shipped module `" + Hex(shipped.bytes, i, 8) + "`";
+  }
+  return std::nullopt;
+}
+
+Error Mismatch(const std::string& line) {
+  return MakeError(ErrorCode::kVerification,
+                   "the rebuilt original does not match the shipped kernel (wrong source, config or compiler?): " +
+                       line);
+}
+
+Status ProveModuleObject(const GeneratedObject& object, const std::filesystem::path& original_path,
+                         const std::filesystem::path& moddir, ShippedProof& proof) {
+  auto ko_path = FindModuleFile(moddir, object.object_name);
+  if (!ko_path) return ko_path.error();
+  auto ko = elf::ObjectFile::Open(*ko_path);
+  if (!ko) return ko.error().WithContext("the shipped module");
+  auto original = elf::ObjectFile::Open(original_path);
+  if (!original) return original.error();
+  for (const ReplacedFunction& f : object.replaced) {
+    const elf::Symbol* mine = (*original)->FindSymbol(f.old_name);
+    const elf::Symbol* shipped = FindFunction(**ko, f.old_name, f.sympos);
+    if (!mine || !mine->IsFunction() || !mine->section)
+      return MakeError(ErrorCode::kNotFound, f.old_name + ": not a function of " + original_path.string());
+    if (!shipped)
+      return Mismatch(f.old_name + "," + std::to_string(f.sympos) + " is not a function of " + ko_path->string());
+    const auto code = ToFunctionCode(**original, *mine);
+    if (auto diff = CompareModuleFunction(f.old_name, code, ToFunctionCode(**ko, *shipped)))
+      return Mismatch(*diff + " (" + ko_path->string() + ")");
+    ++proof.module_functions;
+    proof.module_bytes += code.bytes.size();
+  }
+  return Ok();
+}
+
+// Proof against the shipped kernel (issue 5): the original of every replaced
+// function must be the shipped code, or the tree/config/compiler is not the
+// target's and the patch must not be built.
+Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTable& table,
+                           const symbols::VmlinuxImage& image, const std::filesystem::path& moddir,
+                           ShippedProof& proof) {
+  for (size_t i = 0; i < result.patch.objects.size(); ++i) {
+    const GeneratedObject& object = result.patch.objects[i];
+    if (object.replaced.empty()) continue;
+    const auto& original_path = result.compiled.pairs.at(i).original;
+    if (object.object_name != symbols::kVmlinux) {
+      LP_TRY(ProveModuleObject(object, original_path, moddir, proof));
+      continue;
+    }
+    auto original = elf::ObjectFile::Open(original_path);
+    if (!original) return original.error();
+    for (const ReplacedFunction& f : object.replaced) {
+      const elf::Symbol* sym = (*original)->FindSymbol(f.old_name);
+      if (!sym || !sym->IsFunction() || !sym->section)
+        return MakeError(ErrorCode::kNotFound, f.old_name + ": not a function of " + original_path.string());
+      auto address = AddressOf(table, object.object_name, f);
+      if (!address) return address.error();
+      std::optional<uint64_t> extent;
+      if (auto next = table.NextAddressAfter(object.object_name, *address)) extent = *next - *address;
+      auto compared = symbols::CompareWithShipped(image, *address, ToFunctionCode(**original, *sym), extent, &table);
+      if (!compared) return compared.error().WithContext("comparing " + f.old_name + " with the shipped kernel");
+      if (!compared->matches()) return Mismatch(symbols::DescribeMismatch(f.old_name, *compared->mismatch));
+      ++proof.functions;
+      proof.instructions += compared->instructions;
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options) {
   PipelineResult result;
+  Laps laps(result.stages);
   auto tree = tree::PrepareTree(options.tree);
   if (!tree) return tree.error();
   result.release = tree->target.release;
+  result.tree_dir = tree->source_dir;
+  laps.Lap("prepare");
   // A patch may #include <fleetpatch/livepatch.h>: kmod/include, next to kmod/skeleton.
   tree::CompileOptions compile_options;
   compile_options.include_dirs.push_back((options.skeleton_dir / "..").lexically_normal() / "include");
   auto compiled = tree::CompileTwice(*tree, options.patches, options.work_dir / "objects", compile_options);
   if (!compiled) return compiled.error();
   result.compiled = std::move(*compiled);
+  laps.Lap("compile");
 
   const auto vmlinuz =
       options.vmlinuz.empty() ? std::filesystem::path("/boot/vmlinuz-" + result.release) : options.vmlinuz;
@@ -65,8 +263,8 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   if (!vmlinux) return vmlinux.error().WithContext("reading the target's symbols from " + vmlinuz.string());
   auto image = symbols::VmlinuxImage::Open(*vmlinux);
   if (!image) return image.error().WithContext(vmlinuz.string());
-  auto table = symbols::DecodeKallsyms(*image);
-  if (!table) return table.error().WithContext(vmlinuz.string());
+  auto table = LoadSymbolTable(options, *image, vmlinuz);
+  if (!table) return table.error();
   const auto moddir = options.modules_dir.empty() ? std::filesystem::path("/lib/modules/" + result.release)
                                                   : options.modules_dir;
   for (const auto& p : result.compiled.pairs)
@@ -74,6 +272,7 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   const auto kdir = tree->target.headers_dir;
   auto exported = ReadExportedSymbols(kdir / "Module.symvers");
   if (!exported) return exported.error();
+  laps.Lap("symbols");
 
   std::vector<ObjectInput> inputs;
   for (const auto& p : result.compiled.pairs) inputs.push_back(ObjectInput{p.original, p.patched, p.object_name});
@@ -82,9 +281,15 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   auto patch = GenerateLivepatchSource(inputs, TargetSymbols{&*table, &*image, std::move(*exported)}, gen);
   if (!patch) return patch.error();
   result.patch = std::move(*patch);
+  laps.Lap("generate");
+  // Before the module is linked: a tree that does not match the target is
+  // refused without spending the kbuild run on it.
+  LP_TRY(ProveAgainstShipped(result, *table, *image, moddir, result.proof));
+  laps.Lap("proof");
   auto module = BuildLivepatchModule(result.patch, kdir);
   if (!module) return module.error();
   result.module = std::move(*module);
+  laps.Lap("module");
   return result;
 }
 

@@ -1,12 +1,14 @@
 // The whole way from a source fix to an unsigned livepatch module, for one
 // target, composed from the stages: PrepareTree -> CompileTwice ->
 // (ExtractVmlinux, DecodeKallsyms, Module.symvers) -> GenerateLivepatchSource
-// -> BuildLivepatchModule. `patchbuild build` adds signing and the bundle on
-// top; tests and the example tool use it as is.
+// -> proof against the shipped kernel -> BuildLivepatchModule. `patchbuild
+// build` adds signing and the bundle on top; tests and the example tool use it
+// as is.
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "patchbuild/build/kernel_tree.hpp"
@@ -26,13 +28,42 @@ struct PipelineOptions {
   std::string name;                     // module/patch name
   std::string description;
   bool replace = true;
+  // The running kernel's symbol table, instead of decoding the vmlinuz's own
+  // kallsyms: a /proc/kallsyms dump from a device (symbols::ParseKallsymsFile)
+  // or a System.map (symbols::ParseSystemMap, e.g. from the -dbg package).
+  // At most one. The vmlinuz is still read: its code is what the proof and the
+  // sympos matching compare against, and its build id goes in the manifest.
+  std::filesystem::path kallsyms;
+  std::filesystem::path system_map;
+};
+
+// How long one stage took, for the summary, --json and the bench.
+struct StageTime {
+  std::string name;  // prepare, compile, symbols, generate, proof, module (cmd_build adds sign)
+  double seconds = 0;
+};
+
+// The proof against the shipped kernel: every function the patch replaces,
+// compiled from the tree as it was, matched the target's code. In vmlinux:
+// instruction by instruction (symbols::CompareWithShipped, at the address
+// kallsyms gives for its sympos). In a module: byte by byte against the
+// same function of the module's shipped .ko (relocation-filled bytes of
+// either side excused; the .ko is relocatable, so it has no addresses yet).
+struct ShippedProof {
+  size_t functions = 0;         // vmlinux functions proven
+  size_t instructions = 0;      // instructions compared in them
+  size_t module_functions = 0;  // module functions proven
+  size_t module_bytes = 0;      // bytes compared in them
 };
 
 struct PipelineResult {
   tree::CompileResult compiled;  // the object pairs and compile timings
-  GeneratedPatch patch;          // what was replaced, per object
+  GeneratedPatch patch;          // what was replaced, per object (+ each pair's diff)
   BuiltModule module;            // the finalized .ko (unsigned)
   std::string release;
+  std::filesystem::path tree_dir;  // the prepared tree's source dir (DWARF paths are made relative to it)
+  std::vector<StageTime> stages;   // in the order they ran
+  ShippedProof proof;
 };
 
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options);
