@@ -1,5 +1,6 @@
 #include "patchbuild/generate/generate.hpp"
 
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -28,9 +29,11 @@ Status CheckOptions(const std::vector<ObjectInput>& inputs, const TargetSymbols&
   return Ok();
 }
 
-// One pair: diff, plan, write <name>_patch<N>.o_shipped.
-Expected<GeneratedObject> GenerateObject(const ObjectInput& input, const TargetSymbols& target,
-                                         const std::filesystem::path& file) {
+// One pair: diff, plan, write <name>_patch<N>.o_shipped. nullopt when the
+// unit's code did not change at all: a unit compiled again only because it
+// includes a changed header whose change it does not use.
+Expected<std::optional<GeneratedObject>> GenerateObject(const ObjectInput& input, const TargetSymbols& target,
+                                                        const std::filesystem::path& file) {
   auto original = elf::ObjectFile::Open(input.original);
   if (!original) return original.error();
   auto patched = elf::ObjectFile::Open(input.patched);
@@ -41,12 +44,14 @@ Expected<GeneratedObject> GenerateObject(const ObjectInput& input, const TargetS
     const Problem& p = diff->problems.front();
     return MakeError(ErrorCode::kUnsupported, p.symbol + ": " + p.reason);
   }
+  if (!diff->HasChanges()) return std::optional<GeneratedObject>{};
   KernelSymbols kernel(*target.table, target.image, target.exported, input.object_name, original->get());
   auto plan = PlanObject(**patched, kernel);
   if (!plan) return plan.error();
   LP_TRY(WriteObject(*plan, file));
-  return GeneratedObject{input.object_name, file, plan->replaced, plan->new_functions, plan->KlpRelocCount(),
-                         std::move(*diff), plan->callbacks};
+  return std::optional<GeneratedObject>{GeneratedObject{input.object_name, file, plan->replaced,
+                                                        plan->new_functions, plan->KlpRelocCount(),
+                                                        std::move(*diff), plan->callbacks}};
 }
 
 Status CheckUniqueNames(const GeneratedPatch& patch) {
@@ -70,8 +75,12 @@ Expected<GeneratedPatch> GenerateLivepatchSource(const std::vector<ObjectInput>&
     const auto file = patch.build_dir / (options.name + "_patch" + std::to_string(i) + ".o_shipped");
     auto object = GenerateObject(inputs[i], target, file);
     if (!object) return object.error().WithContext("generating from " + inputs[i].patched.string());
-    patch.objects.push_back(std::move(*object));
+    if (*object) patch.objects.push_back(std::move(**object));
   }
+  // Every unit came out identical (e.g. a header change no unit uses).
+  if (patch.objects.empty())
+    return MakeError(ErrorCode::kNotFound, "the patch changes no function in any of the " +
+                                               std::to_string(inputs.size()) + " compiled units (nothing to patch)");
   LP_TRY(CheckUniqueNames(patch));
   LP_TRY(WriteModuleSources(patch, options));
   return patch;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "patchbuild/diff/diff.hpp"
+#include "patchbuild/generate/generate.hpp"
 #include "patchbuild/generate/kernel_symbols.hpp"
 #include "patchbuild/generate/klp_finalize.hpp"
 #include "patchbuild/generate/object_planner.hpp"
@@ -263,6 +264,66 @@ TEST_F(PlanTest, SymbolMissingFromTheKernelIsAnError) {
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("not in the target's symbol table"), std::string::npos) << plan.error().message;
 }
+
+
+namespace units {
+namespace fs = std::filesystem;
+
+// Two units compiled twice, as for a change in a header both include: `a`
+// uses the changed inline, `b` includes it but does not use it.
+constexpr const char* kHeader = "static inline int scaled(int x) { return x * 3; }\n";
+constexpr const char* kHeaderFixed = "static inline int scaled(int x) { return x > 100 ? 100 : x * 3; }\n";
+constexpr const char* kUsesIt = "int a_show(int x) { return scaled(x) + 1; }\n";
+constexpr const char* kIgnoresIt = "int b_show(int x) { return x + 2; }\n";
+
+struct Units {
+  lp::testing::TempDir dir;
+  std::vector<ObjectInput> inputs;
+  symbols::SymbolTable table;
+};
+
+// One input pair per unit body; `header_changes` picks the fixed header.
+void CompileUnits(Units& u, const std::vector<const char*>& bodies, bool header_changes) {
+  const std::string flags = patchbuild::testing::kKernelFlavour.flags;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const std::string name = "unit" + std::to_string(i);
+    auto orig = patchbuild::testing::CompileC(u.dir, name + "_orig", std::string(kHeader) + bodies[i], flags);
+    auto patched = patchbuild::testing::CompileC(
+        u.dir, name + "_patched", std::string(header_changes ? kHeaderFixed : kHeader) + bodies[i], flags);
+    u.inputs.push_back(ObjectInput{orig, patched, "vmlinux"});
+  }
+  for (const char* fn : {"a_show", "b_show", "__fentry__"})
+    u.table.Add(symbols::Symbol{fn, 0xffffffff81000000ull + 0x100 * u.table.size(), 'T', "vmlinux", 0});
+}
+
+Expected<GeneratedPatch> Generate(Units& u) {
+  GenerateOptions options{"lp_units", u.dir.path() / "module", fs::path(LP_SOURCE_DIR) / "kmod/skeleton", "", true};
+  return GenerateLivepatchSource(u.inputs, TargetSymbols{&u.table, nullptr, {"__fentry__"}}, options);
+}
+
+TEST(GenerateUnits, AUnitWhoseCodeDidNotChangeIsLeftOut) {
+  Units u;
+  CompileUnits(u, {kUsesIt, kIgnoresIt}, true);
+  auto patch = Generate(u);
+  ASSERT_TRUE(patch) << patch.error().message;
+  ASSERT_EQ(patch->objects.size(), 1u);
+  ASSERT_EQ(patch->objects[0].replaced.size(), 1u);
+  EXPECT_EQ(patch->objects[0].replaced[0].old_name, "a_show");
+  EXPECT_TRUE(fs::exists(u.dir.path() / "module" / "lp_units_patch0.o_shipped"));
+  EXPECT_FALSE(fs::exists(u.dir.path() / "module" / "lp_units_patch1.o_shipped"));
+}
+
+TEST(GenerateUnits, NoUnitChangedIsNothingToPatch) {
+  Units u;
+  CompileUnits(u, {kUsesIt, kIgnoresIt}, false);
+  auto patch = Generate(u);
+  ASSERT_FALSE(patch);
+  EXPECT_EQ(patch.error().code, ErrorCode::kNotFound);  // patchbuild build: exit 3
+  EXPECT_NE(patch.error().message.find("no function in any of the 2 compiled units"), std::string::npos)
+      << patch.error().message;
+}
+
+}  // namespace units
 
 }  // namespace
 }  // namespace lp::patchbuild::generate
