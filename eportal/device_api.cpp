@@ -104,7 +104,7 @@ Response HandleBlob(const Request& req, Services& s) {
   if (!blob) return ErrorResponse(404, "not_found", "no blob " + sha);
   Response r;
   r.content_type = "application/octet-stream";
-  r.body = *blob;
+  r.shared_body = std::move(blob);
   r.headers.push_back({"Cache-Control", "public, max-age=31536000, immutable"});
   r.headers.push_back({"ETag", "\"" + sha + "\""});
   return r;

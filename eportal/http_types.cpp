@@ -72,6 +72,8 @@ std::string Request::BearerToken() const {
   return auth.substr(kPrefix.size());
 }
 
+std::string_view BodyOf(const Response& r) { return r.shared_body ? std::string_view(*r.shared_body) : r.body; }
+
 Response JsonResponse(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;

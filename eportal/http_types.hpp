@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Large immutable bodies (blobs) are shared with the blob cache instead of
+  // copied into every answer: when set, it is sent and `body` is ignored.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string route = "other";  // metrics / log label, filled in by the router
   // A 304 check-in that asked for a long poll: the server may hold the
@@ -39,6 +43,9 @@ struct Response {
   // catalogue changes. The router itself never blocks.
   int hold_seconds = 0;
 };
+
+// The bytes an answer carries: shared_body when set, else body.
+std::string_view BodyOf(const Response& r);
 
 Response JsonResponse(int status, const nlohmann::json& body);
 // {"error": code, "message": message} as docs/api.md defines.

@@ -187,7 +187,8 @@ void HttpSession<Stream>::Write(Response r, bool keep_alive) {
   if (!r.content_type.empty() && r.status != 304 && r.status != 204)
     response_.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) response_.set(name, value);
-  response_.body() = std::move(r.body);
+  body_ = r.shared_body ? std::move(r.shared_body) : std::make_shared<const std::string>(std::move(r.body));
+  response_.body() = {body_->data(), body_->size()};
   response_.keep_alive(keep_alive);
   response_.prepare_payload();
   if (ctx_.log_requests) {

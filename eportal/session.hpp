@@ -48,7 +48,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::string remote_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
+  // The answer being written points into body_ (owned or shared with the
+  // blob cache), which lives until the write completes.
+  boost::beast::http::response<boost::beast::http::span_body<const char>> response_;
+  std::shared_ptr<const std::string> body_;
   std::chrono::steady_clock::time_point started_;
   std::string method_, path_;
   std::optional<boost::asio::steady_timer> hold_timer_;

@@ -134,7 +134,7 @@ TEST_F(RouterDeviceTest, BlobsAreServedByHashWithoutCredential) {
   BundleSpec spec;
   Response r = Call("GET", "/api/v1/blobs/" + Sha256Hex(spec.module));
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, spec.module);
+  EXPECT_EQ(BodyOf(r), spec.module);
   EXPECT_EQ(r.content_type, "application/octet-stream");
   EXPECT_EQ(Call("GET", "/api/v1/blobs/" + std::string(64, '0')).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/blobs/..%2F..%2Fportal.db").status, 404);
