@@ -77,18 +77,34 @@ struct Placed {
 
 Expected<std::vector<Placed>> PlaceEntries(const Module& m, size_t table, size_t rela, size_t strings,
                                            const std::vector<Elf64_Sym>& symbols) {
-  auto entries = DecodeSideTable(
-      std::string_view(reinterpret_cast<const char*>(m.sections[table].bytes.data()), m.sections[table].bytes.size()),
-      std::string_view(reinterpret_cast<const char*>(m.sections[strings].bytes.data()),
-                       m.sections[strings].bytes.size()));
+  const std::vector<Elf64_Rela> relas = Entries<Elf64_Rela>(m.sections[rela]);
+  auto out_of_range = [&](const Elf64_Rela& r, uint64_t width) {
+    const size_t sym = ELF64_R_SYM(r.r_info);
+    return r.r_offset + width > m.sections[table].bytes.size() || sym >= symbols.size() ||
+           symbols[sym].st_shndx == SHN_UNDEF || symbols[sym].st_shndx >= m.sections.size();
+  };
+  // Name offsets first: the linker moved them where string tables of
+  // several objects were concatenated (klp_side_table.hpp).
+  std::string table_bytes(reinterpret_cast<const char*>(m.sections[table].bytes.data()),
+                          m.sections[table].bytes.size());
+  for (const Elf64_Rela& r : relas) {
+    if (r.r_offset % kSideEntrySize != kSideNameOffset) continue;
+    if (out_of_range(r, 4) || symbols[ELF64_R_SYM(r.r_info)].st_shndx != strings)
+      return MakeError(ErrorCode::kParse, "side table name relocation out of range");
+    const auto name = static_cast<uint32_t>(symbols[ELF64_R_SYM(r.r_info)].st_value + r.r_addend);
+    std::memcpy(table_bytes.data() + r.r_offset, &name, sizeof(name));
+  }
+  auto entries = DecodeSideTable(table_bytes, std::string_view(reinterpret_cast<const char*>(
+                                                                   m.sections[strings].bytes.data()),
+                                                               m.sections[strings].bytes.size()));
   if (!entries) return entries.error();
   std::vector<Placed> placed(entries->size());
   std::vector<bool> seen(entries->size());
-  for (const Elf64_Rela& r : Entries<Elf64_Rela>(m.sections[rela])) {
+  for (const Elf64_Rela& r : relas) {
+    if (r.r_offset % kSideEntrySize == kSideNameOffset) continue;
     const uint64_t i = r.r_offset / kSideEntrySize;
     const size_t sym = ELF64_R_SYM(r.r_info);
-    if (i >= placed.size() || sym >= symbols.size() || symbols[sym].st_shndx == SHN_UNDEF ||
-        symbols[sym].st_shndx >= m.sections.size())
+    if (i >= placed.size() || r.r_offset % kSideEntrySize != 0 || out_of_range(r, 8))
       return MakeError(ErrorCode::kParse, "side table relocation out of range");
     placed[i] = Placed{symbols[sym].st_shndx, symbols[sym].st_value + static_cast<uint64_t>(r.r_addend),
                        (*entries)[i]};

@@ -18,7 +18,11 @@
 //   offset 8   i64  addend of the livepatch relocation
 //   offset 16  u32  relocation type (R_X86_64_PC32 ...)
 //   offset 20  u32  offset in `.note.fleetpatch.klp_strs` of the livepatch symbol name
-//                   ".klp.sym.<object>.<name>,<sympos>" (NUL-terminated)
+//                   ".klp.sym.<object>.<name>,<sympos>" (NUL-terminated); also
+//                   a relocation (R_X86_64_32 against the strings' section
+//                   symbol, addend = the offset), because when kbuild links
+//                   several generated objects (a patch of several files)
+//                   their string tables are concatenated
 //
 // FinalizeKlpRelocations (klp_finalize.hpp) reads the table from the .ko,
 // writes the real .klp.rela sections and .klp.sym symbols, and drops the
@@ -42,6 +46,7 @@ inline constexpr std::string_view kSideTableSection = ".note.fleetpatch.klp_relo
 inline constexpr std::string_view kSideTableRelaSection = ".rela.note.fleetpatch.klp_relocs";
 inline constexpr std::string_view kSideStringsSection = ".note.fleetpatch.klp_strs";
 inline constexpr std::size_t kSideEntrySize = 24;
+inline constexpr std::size_t kSideNameOffset = 20;  // the u32 name offset within an entry
 
 // From the kernel's include/uapi/linux/elf.h (glibc's elf.h lacks them).
 inline constexpr uint64_t kShfRelaLivepatch = 0x00100000;

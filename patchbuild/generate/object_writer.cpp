@@ -1,5 +1,7 @@
 #include "patchbuild/generate/object_writer.hpp"
 
+#include <cstring>
+
 #include "patchbuild/generate/elf_builder.hpp"
 
 namespace lp::patchbuild::generate {
@@ -13,19 +15,22 @@ struct SymbolLayout {
   StringTable names;
   std::vector<size_t> section_symbol;  // planned section -> symtab index
   std::vector<size_t> plan_symbol;     // plan symbol -> symtab index
+  size_t strings_symbol = 0;           // section symbol of the side table's strings (0: none)
   size_t first_global = 0;
 };
 
-SymbolLayout LayOutSymbols(const ObjectPlan& plan, const std::vector<size_t>& file_index) {
+SymbolLayout LayOutSymbols(const ObjectPlan& plan, const std::vector<size_t>& file_index, size_t strings_index) {
   SymbolLayout out;
   out.symbols.push_back(Elf64_Sym{});
-  for (size_t i = 0; i < plan.sections.size(); ++i) {
+  auto section_symbol = [&](size_t index) {
     Elf64_Sym s{};
     s.st_info = ELF64_ST_INFO(STB_LOCAL, STT_SECTION);
-    s.st_shndx = static_cast<uint16_t>(file_index[i]);
-    out.section_symbol.push_back(out.symbols.size());
+    s.st_shndx = static_cast<uint16_t>(index);
     out.symbols.push_back(s);
-  }
+    return out.symbols.size() - 1;
+  };
+  for (size_t i = 0; i < plan.sections.size(); ++i) out.section_symbol.push_back(section_symbol(file_index[i]));
+  if (strings_index) out.strings_symbol = section_symbol(strings_index);
   out.plan_symbol.resize(plan.symbols.size());
   for (bool globals : {false, true}) {
     if (globals) out.first_global = out.symbols.size();
@@ -90,7 +95,9 @@ Status WriteObject(const ObjectPlan& plan, const std::filesystem::path& path) {
     file_index.push_back(next);
     next += p.relocs.empty() ? 1 : 2;
   }
-  SymbolLayout layout = LayOutSymbols(plan, file_index);
+  // The side table follows: entries (next), their .rela, strings (next + 2).
+  const bool has_klp = plan.KlpRelocCount() != 0;
+  SymbolLayout layout = LayOutSymbols(plan, file_index, has_klp ? next + 2 : 0);
 
   ElfBuilder elf(plan.machine, ET_REL);
   std::vector<size_t> rela_sections;
@@ -115,6 +122,14 @@ Status WriteObject(const ObjectPlan& plan, const std::filesystem::path& path) {
   }
   if (!klp.empty()) {
     EncodedSideTable table = EncodeSideTable(klp);
+    // Each entry's name offset is relocated too: when kbuild links two
+    // generated objects, their string tables are concatenated and the
+    // second one's offsets move.
+    for (size_t k = 0; k < klp.size(); ++k) {
+      uint32_t name = 0;
+      std::memcpy(&name, table.entries.data() + k * kSideEntrySize + kSideNameOffset, sizeof(name));
+      places.push_back(MakeRela(k * kSideEntrySize + kSideNameOffset, layout.strings_symbol, R_X86_64_32, name));
+    }
     BuiltSection entries{std::string(kSideTableSection), {}, std::move(table.entries)};
     entries.header.sh_type = SHT_PROGBITS;
     entries.header.sh_addralign = 8;
