@@ -24,6 +24,8 @@
 #                                       stage + pack + lpvm_run in one call
 #   lpvm_expect_klp_cycle LOG PATCH     kernel log shows PATCH enabled,
 #                                       patched and unpatched
+#   lpvm_expect_built KIND OBJ:FUNC     the last lpvm_patchbuild summary lists
+#                                       FUNC of OBJ as KIND (replaced, new)
 #
 # Every function returns non-zero with a message on stderr rather than
 # exiting, so a test can still print its artifacts before it fails.
@@ -630,4 +632,18 @@ lpvm_expect_klp_cycle() {
 	lpvm_expect_dmesg "${log}" "livepatch: enabling patch '${patch}'" &&
 		lpvm_expect_dmesg "${log}" "livepatch: '${patch}': patching complete" &&
 		lpvm_expect_dmesg "${log}" "livepatch: '${patch}': unpatching complete"
+}
+
+# The summary of the last lpvm_patchbuild lists OBJECT:FUNCTION as KIND
+# ("replaced", "new"); on failure the whole build output is shown.
+#   lpvm_expect_built replaced vmlinux:cmdline_proc_show
+lpvm_expect_built() {
+	local kind=$1 func=$2
+	[[ -n "${LPVM_PB_LOG:-}" && -f "${LPVM_PB_LOG}" ]] ||
+		lpvm_err "lpvm_expect_built: no lpvm_patchbuild log (run lpvm_patchbuild first)" || return 1
+	if ! awk -v k="${kind}" -v f="${func}" '$1 == k && $2 == f { found = 1 } END { exit !found }' "${LPVM_PB_LOG}"; then
+		cat "${LPVM_PB_LOG}" >&2
+		lpvm_err "the build summary (above) does not list ${func} as ${kind}"
+		return 1
+	fi
 }

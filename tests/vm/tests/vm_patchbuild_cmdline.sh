@@ -26,8 +26,7 @@ main() {
 	lpvm_init vm_patchbuild_cmdline
 	local ko=${LPVM_WORK}/lp_gen_cmdline.ko
 	lpvm_patchbuild lp_gen_cmdline "${ko}" --patch "${LPVM_SRC_ROOT}/examples/cmdline/cmdline.patch"
-	grep -q '^  replaced  vmlinux:cmdline_proc_show ' "${LPVM_PB_LOG}" ||
-		lpvm_err "build summary does not name cmdline_proc_show: $(cat "${LPVM_PB_LOG}")" || return 1
+	lpvm_expect_built replaced vmlinux:cmdline_proc_show
 	lpvm_run_guest "${here}/vm_patchbuild_cmdline.guest.sh" --file "${ko}" /lpvm/lp_gen_cmdline.ko \
 		-- check_transcript
 }

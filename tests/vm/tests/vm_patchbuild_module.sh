@@ -33,8 +33,7 @@ main() {
 		lpvm_err "binfmt_misc is built into ${LPVM_RELEASE}, not a module: this test needs it loadable" || return 1
 	local ko=${LPVM_WORK}/lp_gen_binfmt.ko
 	lpvm_patchbuild lp_gen_binfmt "${ko}" --patch "${LPVM_SRC_ROOT}/examples/binfmt-misc/binfmt_misc.patch"
-	grep -q '^  replaced  binfmt_misc:bm_status_read ' "${LPVM_PB_LOG}" ||
-		lpvm_err "build summary does not name binfmt_misc:bm_status_read: $(cat "${LPVM_PB_LOG}")" || return 1
+	lpvm_expect_built replaced binfmt_misc:bm_status_read
 	lpvm_run_guest "${here}/vm_patchbuild_module.guest.sh" --file "${ko}" /lpvm/lp_gen_binfmt.ko \
 		--kmod binfmt_misc -- check_transcript
 }

@@ -25,10 +25,8 @@ check_transcript() {
 # The summary names the changed function as replaced and the added one as
 # new; the signed manifest lists the replaced function.
 check_build() {
-	grep -q '^  replaced  vmlinux:version_proc_show ' "${LPVM_PB_LOG}" ||
-		lpvm_err "build summary does not list version_proc_show as replaced" || return 1
-	grep -qE '^  new       vmlinux:lp_append_tag$' "${LPVM_PB_LOG}" ||
-		lpvm_err "build summary does not list lp_append_tag as new" || return 1
+	lpvm_expect_built replaced vmlinux:version_proc_show || return 1
+	lpvm_expect_built new vmlinux:lp_append_tag || return 1
 	grep -q '"name":"version_proc_show"' "${LPVM_PB_MANIFEST}" ||
 		lpvm_err "manifest lacks version_proc_show: $(cat "${LPVM_PB_MANIFEST}")" || return 1
 	lpvm_log "build summary: $(grep -E '^  (replaced|new) ' "${LPVM_PB_LOG}" | tr -s ' ' | paste -sd';')"
@@ -39,10 +37,7 @@ main() {
 	local ko=${LPVM_WORK}/lp_gen_newfunc.ko
 	lpvm_patchbuild lp_gen_newfunc "${ko}" --patch "${LPVM_SRC_ROOT}/examples/new-function/version.patch" \
 		--description "version_proc_show calls the new lp_append_tag"
-	if ! check_build; then
-		cat "${LPVM_PB_LOG}" >&2
-		return 1
-	fi
+	check_build
 	lpvm_run_guest "${here}/vm_patchbuild_newfunc.guest.sh" --file "${ko}" /lpvm/lp_gen_newfunc.ko \
 		-- check_transcript
 }
