@@ -13,10 +13,11 @@
 # Part "examples" (issue 3: one-file fix; issue 5: every example). For each example: one
 # `patchbuild build --json` first (prepares the tree or reuses it, builds the original objects,
 # fetches symbols), then RUNS timed builds; the stage times and total_seconds come from the JSON.
-# Then the floor: the bare kbuild compile of the same units twice (original, then patched) with
-# the twin compile's make argv, RUNS times, by `patchbuild_tree_bench --floor-only` in the same
-# prepared tree (it puts the tree back exactly as it was). Printed: median per stage, total,
-# floor, ratio total/floor against the goal 1.2.
+# After each build the floor: the bare kbuild compile of the same units twice (original, then
+# patched) with the twin compile's make argv, by `patchbuild_tree_bench --floor-only` in the same
+# prepared tree (it puts the tree back exactly as it was); builds and floors alternate so that both
+# see the same machine load. Printed: median per stage, total, floor, ratio total/floor against
+# the goal 1.2.
 #
 # Part "diff": `patchbuild_diff_bench` over every object of DIFF_DIR compiled twice (original and
 # with DIFF_PATCH) in a scratch copy of the prepared tree: MB/s of DiffFiles in process.
@@ -70,13 +71,15 @@ example_list() {
 	done
 }
 
-# Prints the medians of RUNS build JSONs and of the floor JSON, one example.
+# summarize NAME FLOOR.json... -- BUILD.json...: the medians of one example.
 summarize() {
 	python3 - "$@" <<'PY'
 import json, statistics, sys
-name, floor_file, *runs = sys.argv[1:]
-builds = [json.load(open(f)) for f in runs]
-floor = json.load(open(floor_file))
+name, *files = sys.argv[1:]
+sep = files.index("--")
+floors = [json.load(open(f)) for f in files[:sep]]
+builds = [json.load(open(f)) for f in files[sep + 1:]]
+floor = {"units": floors[0]["units"], "runs": [r for f in floors for r in f["runs"]]}
 stages = [s["name"] for s in builds[0]["stages"]]
 med = lambda xs: statistics.median(xs)
 print(f"  {'stage':<12} {'median':>8} {'min':>8} {'max':>8}")
@@ -119,15 +122,16 @@ run_examples() {
 			echo "  skipped: the warm-up build failed: $(tail -n1 "${out}/warm.err")"
 			continue
 		fi
+		# Builds and floors alternate, so both see the same load.
 		for ((i = 1; i <= RUNS; i++)); do
 			"${pb}" build --json --target "${release}" "${patches[@]}" --keys "${work}/keys" --name "lp_bench" \
 				--cache-dir "${cache}" -o "${out}/out${i}" >"${out}/run${i}.json" 2>"${out}/run${i}.err" ||
 				{ echo "  build ${i} failed: $(tail -n1 "${out}/run${i}.err")"; continue 2; }
+			"${tree_bench}" --floor-only --json --target "${release}" "${patches[@]}" --cache-dir "${cache}" \
+				--out "${out}/floor" >"${out}/floor${i}.json" 2>"${out}/floor${i}.err" ||
+				{ echo "  floor ${i} failed: $(tail -n1 "${out}/floor${i}.err")"; continue 2; }
 		done
-		"${tree_bench}" --floor-only --json --runs "${RUNS}" --target "${release}" "${patches[@]}" \
-			--cache-dir "${cache}" --out "${out}/floor" >"${out}/floor.json" 2>"${out}/floor.err" ||
-			{ echo "  floor failed: $(tail -n1 "${out}/floor.err")"; continue; }
-		summarize "${name}" "${out}/floor.json" "${out}"/run*.json >"${out}/summary"
+		summarize "${name}" "${out}"/floor*.json -- "${out}"/run*.json >"${out}/summary"
 		grep -v '^ROW' "${out}/summary"
 		rows+=("$(sed -n 's/^ROW\t//p' "${out}/summary")")
 	done < <(example_list)
