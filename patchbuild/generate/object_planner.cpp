@@ -73,6 +73,7 @@ class Planner {
   Status DrainWorklist();
   Status AddSpecialSections();
   Status PlanRelocation(const elf::Section& from, const elf::Relocation& r, size_t out, uint64_t new_offset);
+  Expected<bool> CopyReadOnlyObject(const elf::Symbol& owner, const std::string& kernel_name) const;
   Status ToKernel(size_t out, PlannedReloc reloc, const std::string& name, const elf::Symbol* in_original);
   size_t Copy(const elf::Section& sec, std::string name);
   size_t Undefined(const std::string& name);
@@ -244,8 +245,15 @@ Status Planner::PlanRelocation(const elf::Section& from, const elf::Relocation& 
   const elf::Symbol* owner = target.kind == RelocTarget::Kind::Symbol ? target.symbol : nullptr;
   if (owner && owner->section == sec && (owner->IsFunction() || owner->IsObject())) {
     if (owner->status != ChangeStatus::New) {
+      const std::string name = owner->twin ? owner->twin->name : owner->name;
+      auto copy = CopyReadOnlyObject(*owner, name);
+      if (!copy) return copy.error().WithContext(where());
+      if (*copy) {
+        AddSectionReloc(out, reloc, Copy(*sec, sec->name), in_section);
+        return Ok();
+      }
       reloc.addend = in_section - static_cast<int64_t>(owner->value);
-      return ToKernel(out, reloc, owner->twin ? owner->twin->name : owner->name, owner->twin);
+      return ToKernel(out, reloc, name, owner->twin);
     }
     if (owner->IsObject()) {
       // A per-cpu variable is an offset into every CPU's area, which only
@@ -266,6 +274,31 @@ Status Planner::PlanRelocation(const elf::Section& from, const elf::Relocation& 
   }
   return MakeError(ErrorCode::kUnsupported,
                    where() + ": cannot tell what " + DescribeTarget(target) + " in " + sec->name + " is");
+}
+
+// Read-only data of the running kernel that holds no pointers (a __func__
+// string, a table of numbers) is copied instead of referenced when that is
+// the only right choice or the only possible one:
+// - Changed contents (a table the fix edits): the running kernel's copy is
+//   the old one, and the patched functions must read the new one (the diff
+//   changes every function reading it);
+// - a file-local object whose kallsyms name does not tell its instance
+//   (vmlinux has hundreds of __func__.0): same bytes, no identity to keep.
+// Otherwise (con_flags.0 of show_console_dev) it stays the kernel's. A
+// read-only object with pointers (an ops table) has an identity: its
+// address is stored and compared, and would outlive the patch module, so a
+// changed one is refused.
+Expected<bool> Planner::CopyReadOnlyObject(const elf::Symbol& owner, const std::string& kernel_name) const {
+  const elf::Section& sec = *owner.section;
+  if (!owner.IsObject() || sec.IsWritable() || sec.IsCode() || !(sec.header.sh_flags & SHF_ALLOC)) return false;
+  const bool has_pointers = !sec.RelocationsIn(owner.value, owner.value + owner.size).empty();
+  if (owner.status == ChangeStatus::Changed) {
+    if (!has_pointers) return true;
+    return MakeError(ErrorCode::kUnsupported,
+                     owner.name + ": changed read-only data with pointers (an ops table?) cannot be replaced: "
+                                  "the running kernel stores its address; add a new object instead");
+  }
+  return !has_pointers && owner.IsLocal() && !kernel_.Sympos(kernel_name, owner.twin);
 }
 
 Status Planner::ToKernel(size_t out, PlannedReloc reloc, const std::string& name,

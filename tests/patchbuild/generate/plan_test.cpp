@@ -325,5 +325,119 @@ TEST(GenerateUnits, NoUnitChangedIsNothingToPatch) {
 
 }  // namespace units
 
+
+namespace rodata {
+
+// Plans `patched` against `orig` with a kernel holding every function and
+// object of the original, plus `extra` (name, type) symbols.
+struct Planned {
+  lp::testing::TempDir dir;
+  std::unique_ptr<elf::ObjectFile> original, patched;
+  symbols::SymbolTable table;
+};
+
+Expected<ObjectPlan> PlanWith(Planned& p, const std::string& orig, const std::string& patched,
+                              const std::vector<std::pair<std::string, char>>& extra) {
+  const std::string flags = patchbuild::testing::kKernelFlavour.flags;
+  auto o = elf::ObjectFile::Open(patchbuild::testing::CompileC(p.dir, "orig", orig, flags));
+  auto q = elf::ObjectFile::Open(patchbuild::testing::CompileC(p.dir, "patched", patched, flags));
+  if (!o || !q) return MakeError(ErrorCode::kIo, "test objects did not compile");
+  p.original = std::move(*o);
+  p.patched = std::move(*q);
+  auto diff = DiffObjects(*p.original, *p.patched);
+  if (!diff) return diff.error();
+  auto add = [&](const std::string& name, char type) {
+    p.table.Add(symbols::Symbol{name, 0xffffffff81000000ull + 0x100 * p.table.size(), type, "vmlinux", 0});
+  };
+  for (const auto& sym : p.original->symbols())
+    if ((sym->IsFunction() || sym->IsObject()) && sym->section) add(sym->name, sym->IsFunction() ? 't' : 'r');
+  for (const auto& [name, type] : extra) add(name, type);
+  KernelSymbols kernel(p.table, nullptr, {"__fentry__", "printk"}, "vmlinux", p.original.get());
+  return PlanObject(*p.patched, kernel);
+}
+
+std::vector<std::string> KlpTargets(const ObjectPlan& plan) {
+  std::vector<std::string> out;
+  for (const auto& s : plan.sections)
+    for (const auto& [offset, e] : s.klp) out.push_back(e.symbol);
+  return out;
+}
+
+const PlannedSection* SectionNamed(const ObjectPlan& plan, const std::string& name) {
+  for (const auto& s : plan.sections)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+// A header inline's pr_debug makes a changed function name a __func__.N of
+// its file; vmlinux has hundreds of that name. The bytes are the same, so
+// the patch module carries its own copy instead of failing on the sympos.
+TEST(PlanReadOnlyData, AmbiguousFileLocalStringIsCopied) {
+  const std::string orig = R"(
+extern int printk(const char *fmt, ...);
+int target(int x) { printk("%s %d\n", __func__, x); return x; }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("return x;"), 9, "return x + 1;");
+  Planned p;
+  auto plan = PlanWith(p, orig, patched, {{"__func__.0", 'r'}, {"__func__.0", 'r'}});
+  ASSERT_TRUE(plan) << plan.error().message;
+  for (const auto& t : KlpTargets(*plan)) EXPECT_EQ(t.find("__func__"), std::string::npos) << t;
+  const PlannedSection* copied = SectionNamed(*plan, ".rodata.__func__.0");
+  ASSERT_NE(copied, nullptr);
+  EXPECT_EQ(std::string(copied->bytes.begin(), copied->bytes.end()), std::string("target\0", 7));
+}
+
+// Unique names stay the running kernel's (as con_flags.0 does).
+TEST(PlanReadOnlyData, UniqueUnchangedTableStaysTheKernels) {
+  const std::string orig = R"(
+static const int limits[4] = {1, 2, 3, 5};
+int target(int i) { return limits[i & 3]; }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("limits[i & 3]"), 13, "limits[i & 3] + 1");
+  Planned p;
+  auto plan = PlanWith(p, orig, patched, {});
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(KlpTargets(*plan), std::vector<std::string>{".klp.sym.vmlinux.limits,0"});
+}
+
+// A fix that edits a constant table: the patched code must read the new
+// contents, not the running kernel's old ones.
+TEST(PlanReadOnlyData, ChangedTableIsCopiedWithItsNewContents) {
+  const std::string orig = R"(
+static const int limits[4] = {1, 2, 3, 5};
+int target(int i) { return limits[i & 3]; }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("3, 5"), 4, "3, 9");
+  Planned p;
+  auto plan = PlanWith(p, orig, patched, {});
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_TRUE(KlpTargets(*plan).empty());
+  const PlannedSection* copied = SectionNamed(*plan, ".rodata.limits");
+  ASSERT_NE(copied, nullptr);
+  ASSERT_EQ(copied->bytes.size(), 16u);
+  EXPECT_EQ(copied->bytes[12], 9);
+}
+
+TEST(PlanReadOnlyData, ChangedTableOfPointersIsRefused) {
+  const std::string orig = R"(
+static __attribute__((noinline)) int one(void) { return 1; }
+static __attribute__((noinline)) int two(void) { return 2; }
+static int (*const ops[2])(void) = {one, two};
+int target(int i) { return ops[i & 1](); }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("{one, two}"), 10, "{two, one}");
+  Planned p;
+  auto plan = PlanWith(p, orig, patched, {});
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("ops: changed read-only data with pointers"), std::string::npos)
+      << plan.error().message;
+}
+
+}  // namespace rodata
+
 }  // namespace
 }  // namespace lp::patchbuild::generate
