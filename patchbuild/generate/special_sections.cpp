@@ -38,6 +38,9 @@ Status CheckUnknown(const elf::Section& sec, const std::function<bool(const elf:
   if (!(sec.header.sh_flags & SHF_ALLOC) || sec.IsCode() || sec.header.sh_type == SHT_RELA) return Ok();
   if (sec.name.rfind(".discard", 0) == 0 || sec.name.rfind(".init", 0) == 0 || sec.name.rfind(".exit", 0) == 0)
     return Ok();
+  // The export table entry of a changed EXPORT_SYMBOL function: the running
+  // kernel's export stays, and livepatch redirects the function behind it.
+  if (sec.name.rfind("___ksymtab", 0) == 0 || sec.name.rfind("___kcrctab", 0) == 0) return Ok();
   for (const elf::Symbol* s : sec.symbols)
     if (s->IsObject()) return Ok();  // data of the running kernel (a fops table): points at the old code
   for (const elf::Relocation& r : sec.relocations)

@@ -439,5 +439,23 @@ int target(int i) { return ops[i & 1](); }
 
 }  // namespace rodata
 
+
+// EXPORT_SYMBOL(target) leaves an entry pointing at target in
+// ___ksymtab+target (as the kernel's PREL32 __KSYMTAB_ENTRY does): the
+// running kernel's export stays, the patch does not carry it.
+TEST(PlanExports, ExportTableEntryOfAChangedFunctionIsNotCarried) {
+  const std::string orig = R"(
+int target(int x) { return x + 1; }
+__asm__(".section \"___ksymtab+target\", \"a\"\n__ksymtab_target:\n.long target - .\n.previous\n");
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("x + 1"), 5, "x + 2");
+  rodata::Planned p;
+  auto plan = rodata::PlanWith(p, orig, patched, {});
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->replaced.size(), 1u);
+  for (const auto& s : plan->sections) EXPECT_EQ(s.name.find("ksymtab"), std::string::npos) << s.name;
+}
+
 }  // namespace
 }  // namespace lp::patchbuild::generate
