@@ -214,7 +214,7 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
   for (size_t i = 0; i < result.patch.objects.size(); ++i) {
     const GeneratedObject& object = result.patch.objects[i];
     if (object.replaced.empty()) continue;
-    const auto& original_path = result.compiled.pairs.at(i).original;
+    const std::filesystem::path original_path = object.diff.original_path;  // unchanged units are left out
     if (object.object_name != symbols::kVmlinux) {
       LP_TRY(ProveModuleObject(object, original_path, moddir, proof));
       continue;
