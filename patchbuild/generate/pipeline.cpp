@@ -151,27 +151,28 @@ const elf::Symbol* FindFunction(const elf::ObjectFile& obj, const std::string& n
 }
 
 // A module function against the target's .ko. Both are kbuild's code before
-// the final link (the .ko is relocatable too), so they must be the same size
-// and the same bytes wherever neither side has a relocation (Debian's
+// the final link (the .ko is relocatable too), so they must be the same bytes
+// wherever neither side has a relocation, and the same size (Debian's
 // modules are not built with -ffunction-sections, so a call inside one
 // section may be resolved in the .ko and a relocation here). Returns the
 // mismatch line, or nothing.
 std::optional<std::string> CompareModuleFunction(const std::string& name, const symbols::FunctionCode& original,
                                                  const symbols::FunctionCode& shipped) {
-  if (original.bytes.size() != shipped.bytes.size())
-    return name + ": " + std::to_string(original.bytes.size()) + " bytes rebuilt, " +
-           std::to_string(shipped.bytes.size()) + " in the shipped module";
-  std::vector<bool> masked(original.bytes.size(), false);
+  const size_t common = std::min(original.bytes.size(), shipped.bytes.size());
+  std::vector<bool> masked(common, false);
   for (const auto* code : {&original, &shipped})
     for (const auto& r : code->relocs)
       for (uint64_t i = r.offset; i < r.offset + r.size && i < masked.size(); ++i) masked[i] = true;
-  for (size_t i = 0; i < masked.size(); ++i) {
+  for (size_t i = 0; i < common; ++i) {
     if (masked[i] || original.bytes[i] == shipped.bytes[i]) continue;
     std::ostringstream where;
     where << std::hex << i;
     return name + "+0x" + where.str() + ": bytes differ: original `" + Hex(original.bytes, i, 8) +
            "`, shipped module `" + Hex(shipped.bytes, i, 8) + "`";
   }
+  if (original.bytes.size() != shipped.bytes.size())
+    return name + ": " + std::to_string(original.bytes.size()) + " bytes rebuilt, " +
+           std::to_string(shipped.bytes.size()) + " in the shipped module";
   return std::nullopt;
 }
 
@@ -214,7 +215,7 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
   for (size_t i = 0; i < result.patch.objects.size(); ++i) {
     const GeneratedObject& object = result.patch.objects[i];
     if (object.replaced.empty()) continue;
-    const std::filesystem::path original_path = object.diff.original_path;  // unchanged units are left out
+    const auto& original_path = result.compiled.pairs.at(i).original;
     if (object.object_name != symbols::kVmlinux) {
       LP_TRY(ProveModuleObject(object, original_path, moddir, proof));
       continue;
@@ -229,11 +230,19 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
       if (!address) return address.error();
       std::optional<uint64_t> extent;
       if (auto next = table.NextAddressAfter(object.object_name, *address)) extent = *next - *address;
-      auto compared = symbols::CompareWithShipped(image, *address, ToFunctionCode(**original, *sym), extent, &table);
-      if (!compared) return compared.error().WithContext("comparing " + f.old_name + " with the shipped kernel");
-      if (!compared->matches()) return Mismatch(symbols::DescribeMismatch(f.old_name, *compared->mismatch));
+      const auto code = ToFunctionCode(**original, *sym);
+      // Instruction by instruction first, so a mismatch names the first
+      // differing instruction even when the lengths differ too; then with
+      // the extent (the shipped function ends where the original does).
+      size_t instructions = 0;
+      for (const auto limit : {std::optional<uint64_t>(), extent}) {
+        auto compared = symbols::CompareWithShipped(image, *address, code, limit, &table);
+        if (!compared) return compared.error().WithContext("comparing " + f.old_name + " with the shipped kernel");
+        if (!compared->matches()) return Mismatch(symbols::DescribeMismatch(f.old_name, *compared->mismatch));
+        instructions = compared->instructions;
+      }
       ++proof.functions;
-      proof.instructions += compared->instructions;
+      proof.instructions += instructions;
     }
   }
   return Ok();
