@@ -95,10 +95,12 @@ fp = med([r["patched"] for r in floor["runs"]])
 ratio = total / fl
 print(f"  {'total':<12} {total:8.2f} {min(b['total_seconds'] for b in builds):8.2f} {max(b['total_seconds'] for b in builds):8.2f}")
 print(f"  {'floor':<12} {fl:8.2f}   (bare make: original {fo:.2f} s + patched {fp:.2f} s; units: {' '.join(floor['units'])})")
+fmin = min(r["seconds"] for r in floor["runs"])
+tmin = min(b["total_seconds"] for b in builds)
 verdict = "met" if ratio <= 1.2 else f"missed by {ratio / 1.2 - 1:.0%}"
 top = sorted(row.items(), key=lambda kv: -kv[1])[:2]
 print(f"  ratio total/floor {ratio:.2f} (goal <= 1.20: {verdict}; largest stages: " +
-      ", ".join(f"{k} {v:.2f} s" for k, v in top) + ")")
+      ", ".join(f"{k} {v:.2f} s" for k, v in top) + f"); fastest build / fastest floor {tmin / fmin:.2f}")
 print("ROW\t" + "\t".join([name, str(len(floor["units"]))] + [f"{st}={row[st]:.2f}" for st in stages] +
                           [f"{total:.2f}", f"{fl:.2f}", f"{ratio:.2f}"]))
 PY
