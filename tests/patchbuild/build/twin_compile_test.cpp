@@ -86,7 +86,7 @@ TEST_F(TwinCompileTest, HeaderPatchBuildsTheBuiltUnitsThatIncludeIt) {
   EXPECT_NE(none.error().message.find("include/fake.h: no unit built in this tree includes it"), std::string::npos);
 
   ASSERT_TRUE(CompileTwice(tree_, Patch(kPatchA), dir_ / "warm"));
-  auto result = CompileTwice(tree_, Patch(header_patch), out_, CompileOptions{{{"fs/b.c", "fs/b.o"}}});
+  auto result = CompileTwice(tree_, Patch(header_patch), out_, CompileOptions{{{"fs/b.c", "fs/b.o"}}, {}});
   ASSERT_TRUE(result) << result.error().message;
   ASSERT_EQ(result->pairs.size(), 2u);
   EXPECT_EQ(result->pairs[0].unit.object, "fs/a.o");
