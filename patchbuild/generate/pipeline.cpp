@@ -101,8 +101,9 @@ Expected<symbols::SymbolTable> KallsymsFromDump(const std::filesystem::path& fil
   return table;
 }
 
-Expected<symbols::SymbolTable> LoadSymbolTable(const PipelineOptions& options, const symbols::VmlinuxImage& image,
-                                               const std::filesystem::path& vmlinuz) {
+}  // namespace
+
+Expected<symbols::SymbolTable> LoadTargetSymbols(const PipelineOptions& options, const symbols::VmlinuxImage& image) {
   if (!options.kallsyms.empty() && !options.system_map.empty())
     return MakeError(ErrorCode::kInvalidArgument, "give at most one of --kallsyms and --system-map");
   if (!options.kallsyms.empty()) return KallsymsFromDump(options.kallsyms, image);
@@ -114,9 +115,11 @@ Expected<symbols::SymbolTable> LoadSymbolTable(const PipelineOptions& options, c
     return table;
   }
   auto table = symbols::DecodeKallsyms(image);
-  if (!table) return table.error().WithContext(vmlinuz.string());
+  if (!table) return table.error().WithContext("kallsyms of the target's vmlinux");
   return table;
 }
+
+namespace {
 
 // The running kernel's address of a replaced function: the sympos-th of its
 // name in the object (0: the only one).
@@ -272,7 +275,7 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   if (!vmlinux) return vmlinux.error().WithContext("reading the target's symbols from " + vmlinuz.string());
   auto image = symbols::VmlinuxImage::Open(*vmlinux);
   if (!image) return image.error().WithContext(vmlinuz.string());
-  auto table = LoadSymbolTable(options, *image, vmlinuz);
+  auto table = LoadTargetSymbols(options, *image);
   if (!table) return table.error();
   const auto moddir = options.modules_dir.empty() ? std::filesystem::path("/lib/modules/" + result.release)
                                                   : options.modules_dir;

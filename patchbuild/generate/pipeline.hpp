@@ -15,6 +15,8 @@
 #include "patchbuild/build/patch_set.hpp"
 #include "patchbuild/build/twin_compile.hpp"
 #include "patchbuild/generate/generate.hpp"
+#include "patchbuild/symbols/symbol_table.hpp"
+#include "patchbuild/symbols/vmlinux_image.hpp"
 
 namespace lp::patchbuild::generate {
 
@@ -67,5 +69,12 @@ struct PipelineResult {
 };
 
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options);
+
+// The running kernel's symbol table as the pipeline uses it: options.kallsyms
+// (its vmlinux lines must be exactly image's kallsyms, in order; their
+// addresses are taken from image, so a KASLR or non-root dump still locates
+// code; module lines are kept), options.system_map, or else the kallsyms
+// decoded from image.
+Expected<symbols::SymbolTable> LoadTargetSymbols(const PipelineOptions& options, const symbols::VmlinuxImage& image);
 
 }  // namespace lp::patchbuild::generate
