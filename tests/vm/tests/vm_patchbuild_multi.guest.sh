@@ -1,6 +1,6 @@
 #!/bin/sh
 # Guest side of vm_patchbuild_multi: one livepatch for vmlinux, nls_utf8 and
-# zram, loaded after the two modules.
+# zram, loaded after the two modules, then once more before zram loads.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
 . /lpvm/lpvm-guest.sh
@@ -39,6 +39,17 @@ done
 lpvm_klp_disable lp_multi
 expect multi-restored cmdline /proc/cmdline "$cmdline_orig"
 expect multi-restored zram $streams "$zram_orig"
+rmmod lp_multi || lpvm_die "rmmod lp_multi failed"
+
+# The patch first, zram afterwards: its klp object is patched when it loads.
+rmmod zram || lpvm_die "rmmod zram failed"
+lpvm_klp_load /lpvm/lp_multi.ko
+[ "$(cat "$dir/zram/patched")" = 0 ] || lpvm_die "zram object patched while zram is not loaded"
+lpvm_kmod_load zram || lpvm_die "loading zram under the patch failed"
+[ "$(cat "$dir/zram/patched")" = 1 ] || lpvm_die "zram object not patched after zram loaded"
+expect multi-late zram $streams "$zram_orig fleetpatch=zram"
+lpvm_klp_disable lp_multi
+expect multi-late-restored zram $streams "$zram_orig"
 rmmod lp_multi || lpvm_die "rmmod lp_multi failed"
 
 lpvm_check_dmesg

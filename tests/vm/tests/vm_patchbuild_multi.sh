@@ -8,7 +8,8 @@
 # The generated module must have one klp_object per target (sysfs:
 # /sys/kernel/livepatch/lp_multi/{vmlinux,nls_utf8,zram}). The guest loads
 # the shipped modules, then the patch, sees both observable changes and each
-# object patched, disables (all original again) and removes it.
+# object patched, disables (all original again) and removes it; then loads
+# the patch before zram and sees zram patched as it loads.
 #   PATCHBUILD_BUILD_DIR   CMake build dir holding patchbuild (ctest sets it;
 #                          default build/)
 set -euo pipefail
@@ -22,6 +23,8 @@ check_transcript() {
 		lpvm_expect "${log}" '^multi-patched: zram [0-9]+ fleetpatch=zram$' &&
 		lpvm_expect "${log}" '^multi-patched: objects nls_utf8 vmlinux zram$' &&
 		lpvm_expect "${log}" '^multi-restored: zram [0-9]+$' &&
+		lpvm_expect "${log}" '^multi-late: zram [0-9]+ fleetpatch=zram$' &&
+		lpvm_expect_dmesg "${log}" "livepatch: applying patch 'lp_multi' to loading module 'zram'" &&
 		lpvm_expect_klp_cycle "${log}" lp_multi
 }
 
