@@ -88,6 +88,50 @@ TEST(BuildReport, ErrorJson) {
   EXPECT_EQ(j["error"], "x.patch: line 3: bad \"hunk\"");
 }
 
+FunctionDiff Fn(std::string name, ChangeStatus status, std::string section, std::optional<SourceLocation> src) {
+  FunctionDiff f;
+  f.name = std::move(name);
+  f.status = status;
+  f.section = std::move(section);
+  f.source = std::move(src);
+  return f;
+}
+
+TEST(BuildReport, ObjectsFromThePipelineResult) {
+  generate::PipelineResult built;
+  built.tree_dir = "/cache/6.1.0-99-fake-0123/linux";
+  generate::GeneratedObject o;
+  o.object_name = "vmlinux";
+  o.replaced = {{"show_map", "livepatch_show_map", 2}};
+  o.new_functions = {"helper"};
+  o.diff.functions = {
+      Fn("show_map.isra.0", ChangeStatus::Changed, ".text.show_map.isra.0", std::nullopt),
+      Fn("helper", ChangeStatus::New, ".text.helper", SourceLocation{"fs/proc/task_mmu.c", 40}),
+      Fn("unchanged", ChangeStatus::Same, ".text.unchanged", SourceLocation{"fs/proc/task_mmu.c", 1}),
+      Fn("proc_setup", ChangeStatus::Changed, ".init.text", std::nullopt),
+      Fn("show_map", ChangeStatus::Changed, ".text.show_map",
+         SourceLocation{"/cache/6.1.0-99-fake-0123/linux/fs/proc/task_mmu.c", 300})};
+  o.diff.functions[0].original_name = "show_map.isra.1";
+  built.patch.objects.push_back(o);
+  auto objects = ReportObjects(built);
+  ASSERT_EQ(objects.size(), 1u);
+  const ObjectReport& r = objects[0];
+  ASSERT_EQ(r.changed.size(), 1u);
+  EXPECT_EQ(r.changed[0].name, "show_map");
+  EXPECT_EQ(r.changed[0].sympos, 2u);
+  ASSERT_TRUE(r.changed[0].source.has_value());
+  EXPECT_EQ(r.changed[0].source->file, "fs/proc/task_mmu.c");  // made relative to the tree
+  EXPECT_EQ(r.changed[0].source->line, 300u);
+  ASSERT_EQ(r.added.size(), 1u);
+  EXPECT_EQ(r.added[0].source->line, 40u);
+  // Changed but in neither list: refused, __init code with its reason.
+  ASSERT_EQ(r.refused.size(), 2u);
+  EXPECT_EQ(r.refused[0].name, "show_map.isra.0");
+  EXPECT_NE(r.refused[0].reason.find("not included in the patch"), std::string::npos) << r.refused[0].reason;
+  EXPECT_EQ(r.refused[1].name, "proc_setup");
+  EXPECT_NE(r.refused[1].reason.find("__init code"), std::string::npos) << r.refused[1].reason;
+}
+
 struct CliResult {
   int code;
   std::string out, err;
