@@ -103,4 +103,23 @@ std::vector<Problem> CompareWithTargetCrcs(const ExportCrcs& object_crcs, const 
   return problems;
 }
 
+Status CheckOriginalCrcsAgainstTarget(const std::vector<std::filesystem::path>& originals,
+                                      const std::filesystem::path& module_symvers) {
+  std::optional<ExportCrcs> target;  // read only when some object has a record
+  for (const auto& object : originals) {
+    const auto crcs = ReadObjectExportCrcs(object);
+    if (!crcs || crcs->empty()) continue;
+    if (!target) {
+      auto read = ReadModuleSymversCrcs(module_symvers);
+      if (!read) return read.error();
+      target = std::move(*read);
+    }
+    const auto problems = CompareWithTargetCrcs(*crcs, *target, "original");
+    if (!problems.empty())
+      return MakeError(ErrorCode::kVerification,
+                       object.string() + ": " + problems.front().symbol + ": " + problems.front().reason);
+  }
+  return Ok();
+}
+
 }  // namespace lp::patchbuild

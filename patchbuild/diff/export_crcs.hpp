@@ -54,4 +54,11 @@ std::vector<Problem> CompareExportCrcs(const ExportCrcs& original, const ExportC
 std::vector<Problem> CompareWithTargetCrcs(const ExportCrcs& object_crcs, const ExportCrcs& target,
                                            std::string_view which);
 
+// The check patchbuild build runs before generating: every original object's
+// recorded CRCs must equal the target's Module.symvers. A difference means
+// the tree is not the target's source or configuration: a kVerification
+// error naming the object and the symbol. Objects without a record pass.
+Status CheckOriginalCrcsAgainstTarget(const std::vector<std::filesystem::path>& originals,
+                                      const std::filesystem::path& module_symvers);
+
 }  // namespace lp::patchbuild

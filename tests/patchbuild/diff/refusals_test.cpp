@@ -178,6 +178,24 @@ TEST(ExportCrcs, ModuleSymversIsComparedWithEitherSide) {
   EXPECT_FALSE(ReadModuleSymversCrcs(symvers));
 }
 
+TEST(ExportCrcs, OriginalObjectsMustRecordTheTargetsCrcs) {
+  lp::testing::TempDir dir;
+  const auto symvers = dir / "Module.symvers";
+  std::ofstream(symvers) << "0x1a2b3c4d\tapi\tvmlinux\tEXPORT_SYMBOL\t\n";
+  const auto object = dir / "lib/x.orig.o";
+  std::filesystem::create_directories(object.parent_path());
+  std::ofstream(object) << "not read";
+  EXPECT_TRUE(CheckOriginalCrcsAgainstTarget({object}, symvers));  // no record: nothing to compare
+  std::ofstream(KbuildRecordOf(object)) << "#SYMVER api 0x1a2b3c4d\n";
+  EXPECT_TRUE(CheckOriginalCrcsAgainstTarget({object}, symvers));
+  std::ofstream(KbuildRecordOf(object)) << "#SYMVER api 0x0badc0de\n";
+  auto status = CheckOriginalCrcsAgainstTarget({object}, symvers);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kVerification);
+  EXPECT_THAT(status.error().message, HasSubstr("lib/x.orig.o: api:"));
+  EXPECT_THAT(status.error().message, HasSubstr("not the target's source or configuration"));
+}
+
 // --- 6. line numbers only -------------------------------------------------
 
 // arch/x86/include/asm/bug.h (6.1, DEBUG_BUGVERBOSE): ud2 plus a 12-byte
