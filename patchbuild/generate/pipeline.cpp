@@ -8,6 +8,7 @@
 
 #include "common/file_util.hpp"
 #include "common/identity.hpp"
+#include "patchbuild/diff/export_crcs.hpp"
 #include "patchbuild/elf/object_file.hpp"
 #include "patchbuild/generate/kernel_symbols.hpp"
 #include "patchbuild/symbols/kallsyms_decode.hpp"
@@ -284,6 +285,11 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   const auto kdir = tree->target.headers_dir;
   auto exported = ReadExportedSymbols(kdir / "Module.symvers");
   if (!exported) return exported.error();
+  // The originals must export what the target exports, CRC for CRC (else the
+  // tree is not the target's); the diff compares original and patched CRCs.
+  std::vector<std::filesystem::path> originals;
+  for (const auto& p : result.compiled.pairs) originals.push_back(p.original);
+  LP_TRY(CheckOriginalCrcsAgainstTarget(originals, kdir / "Module.symvers"));
   laps.Lap("symbols");
 
   std::vector<ObjectInput> inputs;
