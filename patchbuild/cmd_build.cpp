@@ -216,6 +216,10 @@ int RunBuild(const Args& args, Io io) {
   if (ec) return fail(MakeError(ErrorCode::kIo, out_dir.string() + ": " + ec.message()));
   fs::path bundle = out_dir / (Opt(*vm, "name") + ".bundle");
   BundleRequest request = ToBundle(*vm, built->module.ko, built->release, bundle);
+  // The pipeline read the build id from the same vmlinuz already.
+  request.vmlinuz.reset();
+  request.build_id = built->build_id;
+  request.arch = built->arch;
   for (const auto& object : built->patch.objects)
     for (const auto& f : object.replaced)
       request.functions.push_back(PatchedFunction{object.object_name, f.old_name, f.sympos});

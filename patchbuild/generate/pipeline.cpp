@@ -276,6 +276,12 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   if (!vmlinux) return vmlinux.error().WithContext("reading the target's symbols from " + vmlinuz.string());
   auto image = symbols::VmlinuxImage::Open(*vmlinux);
   if (!image) return image.error().WithContext(vmlinuz.string());
+  auto build_id = BuildIdFromElf(*vmlinux);
+  if (!build_id) return build_id.error().WithContext("vmlinux in " + vmlinuz.string());
+  result.build_id = *build_id;
+  auto arch = ElfArch(*vmlinux);
+  if (!arch) return arch.error().WithContext(vmlinuz.string());
+  result.arch = *arch;
   auto table = LoadTargetSymbols(options, *image);
   if (!table) return table.error();
   const auto moddir = options.modules_dir.empty() ? std::filesystem::path("/lib/modules/" + result.release)

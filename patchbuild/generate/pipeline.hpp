@@ -63,6 +63,8 @@ struct PipelineResult {
   GeneratedPatch patch;          // what was replaced, per object (+ each pair's diff)
   BuiltModule module;            // the finalized .ko (unsigned)
   std::string release;
+  std::string build_id;  // of the vmlinux in the vmlinuz (what the manifest names)
+  std::string arch;      // its ELF machine ("x86_64")
   std::filesystem::path tree_dir;  // the prepared tree's source dir (DWARF paths are made relative to it)
   std::vector<StageTime> stages;   // in the order they ran
   ShippedProof proof;
