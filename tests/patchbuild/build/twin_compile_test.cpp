@@ -35,6 +35,19 @@ class TwinCompileTest : public ::testing::Test {
 const char* kPatchA =
     "--- a/fs/a.c\n+++ b/fs/a.c\n@@ -1,2 +1,2 @@\n #include \"include/fake.h\"\n-int a = 1;\n+int a = 2;\n";
 
+// kmod/include for <fleetpatch/livepatch.h>: both sides, through KCFLAGS.
+TEST_F(TwinCompileTest, IncludeDirsReachBothCompiles) {
+  CompileOptions options;
+  options.include_dirs = {dir_ / "kmod-include"};
+  auto result = CompileTwice(tree_, Patch(kPatchA), out_, options);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_EQ(result->pairs.size(), 1u);
+  const std::string flag = "-I" + (dir_ / "kmod-include").string();
+  EXPECT_NE(result->pairs[0].compile_command.find(flag), std::string::npos) << result->pairs[0].compile_command;
+  EXPECT_NE(Read(out_ / "make-orig.log").find(flag), std::string::npos);
+  EXPECT_NE(Read(out_ / "make-patched.log").find(flag), std::string::npos);
+}
+
 TEST_F(TwinCompileTest, BuildsBothSidesAndLeavesTheTreeAsItWas) {
   long long source_mtime = MtimeNs(Src("fs/a.c"));
   auto result = CompileTwice(tree_, Patch(kPatchA), out_);
