@@ -219,7 +219,9 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
   for (size_t i = 0; i < result.patch.objects.size(); ++i) {
     const GeneratedObject& object = result.patch.objects[i];
     if (object.replaced.empty()) continue;
-    const auto& original_path = result.compiled.pairs.at(i).original;
+    // Each object from its own diff: units whose code did not change are left
+    // out of patch.objects, so objects and compiled pairs do not line up.
+    const std::filesystem::path original_path = object.diff.original_path;
     if (object.object_name != symbols::kVmlinux) {
       LP_TRY(ProveModuleObject(object, original_path, moddir, proof));
       continue;
