@@ -35,6 +35,7 @@ struct Built {
   std::string release;
   GeneratedPatch patch;
   BuiltModule module;
+  std::vector<std::string> compiled_units;  // every unit compiled twice (<name>.orig.o)
 };
 
 std::optional<lp::testing::TempDir> g_dir;
@@ -58,6 +59,7 @@ Built BuildAll(const fs::path& work, const std::string& example, const std::stri
   b.release = result->release;
   b.patch = result->patch;
   b.module = result->module;
+  for (const auto& pair : result->compiled.pairs) b.compiled_units.push_back(pair.original.filename().string());
   return b;
 }
 
@@ -173,6 +175,31 @@ TEST(KernelGenerateConsoles, StaticFunctionOfManyFilesGetsItsSymposAndStaticLoca
   EXPECT_NE(*c_next, ".klp.sym.vmlinux.c_next,0");
   EXPECT_NE(std::find(targets.begin(), targets.end(), ".klp.sym.vmlinux.con_flags.0,0"), targets.end());
   EXPECT_EQ(ko.Symbol("livepatch_c_next"), nullptr) << "c_next did not change: it must not be copied";
+}
+
+// A change to a static inline of fs/proc/internal.h (examples/header-inline):
+// every fs/proc unit that includes it is compiled twice, only the functions
+// that inline it are replaced, and the units whose code did not change
+// contribute nothing to the module (issue 5 item 2).
+TEST(KernelGenerateHeader, OnlyTheUnitsThatInlineTheChangedFunctionArePatched) {
+  lp::testing::TempDir dir;
+  Built b = BuildAll(dir.path(), "header-inline/proc_permanent.patch", "lp_gen_header");
+  if (!b.skip.empty()) GTEST_SKIP() << b.skip;
+  ASSERT_EQ(b.error, "");
+  EXPECT_GE(b.compiled_units.size(), 20u) << "fs/proc/internal.h is included by most of fs/proc";
+  std::vector<std::string> patched_units;
+  std::vector<std::string> replaced;
+  for (const GeneratedObject& o : b.patch.objects) {
+    patched_units.push_back(fs::path(o.diff.original_path).filename().string());
+    EXPECT_FALSE(o.replaced.empty()) << o.diff.original_path << " is in the patch without a replaced function";
+    for (const ReplacedFunction& f : o.replaced) replaced.push_back(f.old_name);
+  }
+  std::sort(patched_units.begin(), patched_units.end());
+  EXPECT_EQ(patched_units, (std::vector<std::string>{"generic.orig.o", "inode.orig.o"}));
+  for (const char* fn : {"proc_reg_open", "proc_reg_read_iter", "proc_reg_release", "remove_proc_entry"})
+    EXPECT_NE(std::find(replaced.begin(), replaced.end(), fn), replaced.end()) << fn;
+  for (const std::string& fn : replaced)
+    EXPECT_TRUE(fn.rfind("proc_reg_", 0) == 0 || fn.rfind("remove_proc_", 0) == 0) << fn;
 }
 
 }  // namespace
