@@ -14,7 +14,8 @@
 # `patchbuild build --json` first (prepares the tree or reuses it, builds the original objects,
 # fetches symbols), then RUNS timed builds; the stage times and total_seconds come from the JSON.
 # After each build the floor: the bare kbuild compile of the same units twice (original, then
-# patched) with the twin compile's make argv, by `patchbuild_tree_bench --floor-only` in the same
+# patched) with the twin compile's make argv (KCFLAGS with -I kmod/include, exactly as the build's:
+# other KCFLAGS would rebuild prepare-time objects), by `patchbuild_tree_bench --floor-only` in the same
 # prepared tree (it puts the tree back exactly as it was); builds and floors alternate so that both
 # see the same machine load. Printed: median per stage, total, floor, ratio total/floor against
 # the goal 1.2.
@@ -130,6 +131,7 @@ run_examples() {
 				--cache-dir "${cache}" -o "${out}/out${i}" >"${out}/run${i}.json" 2>"${out}/run${i}.err" ||
 				{ echo "  build ${i} failed: $(tail -n1 "${out}/run${i}.err")"; continue 2; }
 			"${tree_bench}" --floor-only --json --target "${release}" "${patches[@]}" --cache-dir "${cache}" \
+				--include-dir "${root}/kmod/include" \
 				--out "${out}/floor" >"${out}/floor${i}.json" 2>"${out}/floor${i}.err" ||
 				{ echo "  floor ${i} failed: $(tail -n1 "${out}/floor${i}.err")"; continue 2; }
 		done

@@ -2,14 +2,18 @@
 // the floor a build is measured against.
 //   patchbuild_tree_bench --target R --patch FIX.patch [--patch ...]
 //                         [--source TARBALL] [--cache-dir DIR] [--out DIR]
-//                         [--floor-only [--runs N] [--json]]
+//                         [--include-dir DIR ...] [--floor-only [--runs N] [--json]]
 // Default: prepare (or reuse), parse, each CompileTwice stage, the total, the
 // floor and the ratio build/floor.
 // --floor-only: only the floor, N times (bench/patchbuild_bench.sh uses it).
 //
 // The floor is the bare kbuild compile of the touched units twice, with the
 // argv the twin compile uses (PreparedTree::MakeArgv: the target's flags +
-// KCFLAGS="-ffunction-sections -fdata-sections"): the objects removed and
+// KCFLAGS="-ffunction-sections -fdata-sections", plus " -I<abs DIR>" for each
+// --include-dir as CompileOptions::include_dirs adds; `patchbuild build` passes
+// kmod/include). The KCFLAGS must be exactly the build's: kbuild records them
+// in the .cmd of prepare-time objects (asm-offsets.s, bounds.s, modpost), and
+// any other KCFLAGS rebuilds those in the shared tree. The objects removed and
 // made from the original sources, then removed and made from the patched
 // sources. The cached tree is shared (tests run concurrently) and stays as it
 // was: its objects and .cmd records are put back with their mtimes after the
@@ -38,6 +42,7 @@ namespace {
 struct Args {
   tree::TreeOptions options;
   std::vector<std::string> patches;
+  std::vector<fs::path> include_dirs;
   fs::path out = "/tmp/patchbuild-tree-bench";
   bool floor_only = false;
   bool json = false;
@@ -78,8 +83,19 @@ lp::Status CopyFiles(const fs::path& from, const fs::path& to, const std::vector
   return lp::Ok();
 }
 
+// The twin compile's make argv: MakeArgv with " -I<dir>" appended to KCFLAGS.
+std::vector<std::string> MakeArgv(const tree::PreparedTree& t, const std::vector<std::string>& goals,
+                                  const std::vector<fs::path>& include_dirs) {
+  std::vector<std::string> argv = t.MakeArgv(goals);
+  for (auto& arg : argv)
+    if (arg.rfind("KCFLAGS=", 0) == 0)
+      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
+  return argv;
+}
+
 // Removes the units' objects and builds them with one make, as CompileTwice does.
-lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tree::TranslationUnit>& units) {
+lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tree::TranslationUnit>& units,
+                              const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals;
   for (const auto& u : units) {
     std::error_code ec;
@@ -87,7 +103,7 @@ lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tre
     goals.push_back(u.object.string());
   }
   auto start = std::chrono::steady_clock::now();
-  auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals)));
+  auto r = tree::RunCommand(tree::BuildCommand(MakeArgv(t, goals, include_dirs)));
   if (!r) return r.error();
   if (!r->ok()) return lp::MakeError(lp::ErrorCode::kInternal, "bare make failed: " + tree::FirstBuildError(r->output));
   return Since(start);
@@ -100,12 +116,12 @@ struct FloorRun {
 
 // One floor measurement; the tree ends as it started (see the file comment).
 lp::Expected<FloorRun> MeasureFloor(const tree::PreparedTree& t, const tree::PatchSeries& patches,
-                                    const std::vector<tree::TranslationUnit>& units, const fs::path& out) {
+                                    const std::vector<tree::TranslationUnit>& units, const Args& args) {
   FloorRun run;
   const std::vector<fs::path> files = UnitFiles(units);
-  const fs::path saved = out / "floor-saved";
+  const fs::path saved = args.out / "floor-saved";
   LP_TRY(CopyFiles(t.source_dir, saved, files));
-  auto original = BareMake(t, units);
+  auto original = BareMake(t, units, args.include_dirs);
   lp::Status put_back = CopyFiles(saved, t.source_dir, files);
   if (!original) return original.error();
   LP_TRY(put_back);
@@ -113,7 +129,7 @@ lp::Expected<FloorRun> MeasureFloor(const tree::PreparedTree& t, const tree::Pat
 
   auto overlay = tree::PatchOverlay::Apply(t.source_dir, t.OverlayDir(), patches, files);
   if (!overlay) return overlay.error();
-  auto patched = BareMake(t, units);
+  auto patched = BareMake(t, units, args.include_dirs);
   LP_TRY(overlay->Restore());
   if (!patched) return patched.error();
   run.patched = *patched;
@@ -123,12 +139,13 @@ lp::Expected<FloorRun> MeasureFloor(const tree::PreparedTree& t, const tree::Pat
 // The units the twin compile builds for `patches` (after building a local
 // header's unbuilt neighbours, as CompileTwice does, so their .cmd exist).
 lp::Expected<std::vector<tree::TranslationUnit>> TouchedUnits(const tree::PreparedTree& t,
-                                                              const tree::PatchSeries& patches) {
+                                                              const tree::PatchSeries& patches,
+                                                              const std::vector<fs::path>& include_dirs) {
   auto neighbours = tree::UnbuiltNeighboursOfLocalHeaders(t.source_dir, patches);
   if (!neighbours.empty()) {
     std::vector<std::string> goals = {"-k"};
     for (const auto& u : neighbours) goals.push_back(u.object.string());
-    auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals)));
+    auto r = tree::RunCommand(tree::BuildCommand(MakeArgv(t, goals, include_dirs)));
     if (!r) return r.error();
   }
   return tree::FindTouchedUnits(t.source_dir, patches);
@@ -167,6 +184,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.options.source = value;
     } else if (flag == "--cache-dir") {
       a.options.cache_dir = value;
+    } else if (flag == "--include-dir") {
+      a.include_dirs.emplace_back(value);
     } else if (flag == "--out") {
       a.out = value;
     } else if (flag == "--runs") {
@@ -184,7 +203,7 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) {
     std::cerr << "usage: patchbuild_tree_bench --patch FIX.patch [--patch ...] --target RELEASE [--source SRC] "
-                 "[--cache-dir DIR] [--out DIR] [--floor-only [--runs N] [--json]]\n";
+                 "[--cache-dir DIR] [--out DIR] [--include-dir DIR ...] [--floor-only [--runs N] [--json]]\n";
     return 1;
   }
   auto total_start = std::chrono::steady_clock::now();
@@ -205,18 +224,20 @@ int main(int argc, char** argv) {
   double build = 0;
   if (!args.floor_only) {
     Print("parse-patch", Since(build_start));
-    auto result = tree::CompileTwice(*prepared, patches, args.out);
+    tree::CompileOptions compile_options;
+    compile_options.include_dirs = args.include_dirs;
+    auto result = tree::CompileTwice(*prepared, patches, args.out, compile_options);
     if (!result) return Fail(result.error());
     for (const auto& [stage, s] : result->times) Print(stage, s);
     build = Since(build_start);
     Print("build total", build);
   }
 
-  auto units = TouchedUnits(*prepared, patches);
+  auto units = TouchedUnits(*prepared, patches, args.include_dirs);
   if (!units) return Fail(units.error());
   std::vector<FloorRun> runs;
   for (int i = 0; i < (args.floor_only ? args.runs : 1); ++i) {
-    auto run = MeasureFloor(*prepared, patches, *units, args.out);
+    auto run = MeasureFloor(*prepared, patches, *units, args);
     if (!run) return Fail(run.error());
     runs.push_back(*run);
     if (!args.json) {
