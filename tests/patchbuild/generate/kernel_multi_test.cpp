@@ -1,7 +1,8 @@
 // Issue 5 items 5 and 7 through the real pipeline (label "kernel", like
 // kernel_generate_test.cpp, on the shared prepared tree): callbacks and
 // shadow variables of examples/shadow-callbacks, and one module for three
-// objects (examples/cmdline + module-nls + module-zram). Checked in the
+// objects (examples/cmdline + module-nls + module-zram, whose post-patch
+// callback belongs to the zram object). Checked in the
 // generated lp_gen_table.h and the finished .ko; tests/vm's
 // vm_patchbuild_callbacks and vm_patchbuild_multi run them.
 #include <gtest/gtest.h>
@@ -83,11 +84,12 @@ TEST(KernelMulti, ThreeObjectsInOneModule) {
   EXPECT_NE(b.table.find("static struct klp_object lp_objects[] = {\n"
                          "\tLP_OBJECT(\"nls_utf8\", lp_funcs_nls_utf8),\n"
                          "\tLP_OBJECT(LP_VMLINUX, lp_funcs_vmlinux),\n"
-                         "\tLP_OBJECT(\"zram\", lp_funcs_zram),\n\t{ }\n};"),
+                         "\tLP_OBJECT_CB(\"zram\", lp_funcs_zram, NULL, livepatch_fleetpatch_zram_post_patch, NULL, "
+                         "NULL),\n\t{ }\n};"),
             std::string::npos)
       << b.table;
-  EXPECT_NE(b.table.find("LP_FUNC(\"uni2char\", livepatch_uni2char, 0)"), std::string::npos) << b.table;
-  EXPECT_NE(b.table.find("LP_FUNC(\"max_comp_streams_show\", livepatch_max_comp_streams_show, 0)"),
+  EXPECT_NE(b.table.find("LP_FUNC(\"uni2char\", livepatch_uni2char, 0),\n\t{ }"), std::string::npos) << b.table;
+  EXPECT_NE(b.table.find("LP_FUNC(\"max_comp_streams_show\", livepatch_max_comp_streams_show, 0),\n\t{ }"),
             std::string::npos)
       << b.table;
   // cmdline's reference to saved_command_line survived the link with the

@@ -17,6 +17,13 @@ case "$cmdline_orig$zram_orig" in
 esac
 echo "multi-original: zram $zram_orig"
 
+# post_patched N: zram's post-patch callback has run N times.
+post_patched() {
+	_n=$(dmesg | grep -c 'zram: fleetpatch post_patch: max_comp_streams patched' || true)
+	[ "$_n" = "$1" ] || lpvm_die "zram's post_patch callback ran $_n times, not $1"
+	echo "multi-callback: zram post_patch x$_n"
+}
+
 # expect TAG WHAT FILE WANT
 expect() {
 	_got=$(cat "$3")
@@ -25,6 +32,7 @@ expect() {
 }
 
 lpvm_klp_load /lpvm/lp_multi.ko
+post_patched 1
 expect multi-patched cmdline /proc/cmdline "$cmdline_orig fleetpatch=cmdline"
 expect multi-patched zram $streams "$zram_orig fleetpatch=zram"
 dir=$(lpvm_klp_dir lp_multi)
@@ -45,7 +53,9 @@ rmmod lp_multi || lpvm_die "rmmod lp_multi failed"
 rmmod zram || lpvm_die "rmmod zram failed"
 lpvm_klp_load /lpvm/lp_multi.ko
 [ "$(cat "$dir/zram/patched")" = 0 ] || lpvm_die "zram object patched while zram is not loaded"
+post_patched 1
 lpvm_kmod_load zram || lpvm_die "loading zram under the patch failed"
+post_patched 2
 [ "$(cat "$dir/zram/patched")" = 1 ] || lpvm_die "zram object not patched after zram loaded"
 expect multi-late zram $streams "$zram_orig fleetpatch=zram"
 lpvm_klp_disable lp_multi

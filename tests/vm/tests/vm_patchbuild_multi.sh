@@ -4,12 +4,14 @@
 #   examples/module-nls/nls_utf8.patch nls_utf8  uni2char() writes '_' (not observable here:
 #                                                only its klp object's sysfs state is checked)
 #   examples/module-zram/zram.patch    zram      /sys/block/zram0/max_comp_streams gains
-#                                                " fleetpatch=zram"
+#                                                " fleetpatch=zram"; a post-patch callback
+#                                                of the zram object logs to dmesg
 # The generated module must have one klp_object per target (sysfs:
 # /sys/kernel/livepatch/lp_multi/{vmlinux,nls_utf8,zram}). The guest loads
 # the shipped modules, then the patch, sees both observable changes and each
 # object patched, disables (all original again) and removes it; then loads
-# the patch before zram and sees zram patched as it loads.
+# the patch before zram and sees zram patched as it loads (the zram
+# callback runs once per time the patch takes effect for zram: twice).
 #   PATCHBUILD_BUILD_DIR   CMake build dir holding patchbuild (ctest sets it;
 #                          default build/)
 set -euo pipefail
@@ -24,6 +26,7 @@ check_transcript() {
 		lpvm_expect "${log}" '^multi-patched: objects nls_utf8 vmlinux zram$' &&
 		lpvm_expect "${log}" '^multi-restored: zram [0-9]+$' &&
 		lpvm_expect "${log}" '^multi-late: zram [0-9]+ fleetpatch=zram$' &&
+		lpvm_expect "${log}" '^multi-callback: zram post_patch x2$' &&
 		lpvm_expect_dmesg "${log}" "livepatch: applying patch 'lp_multi' to loading module 'zram'" &&
 		lpvm_expect_klp_cycle "${log}" lp_multi
 }
