@@ -129,7 +129,7 @@ Expected<uint64_t> AddressOf(const symbols::SymbolTable& table, const std::strin
   auto candidates = table.FindInObject(object, f.old_name);
   const size_t index = f.sympos == 0 ? 0 : f.sympos - 1;
   if (candidates.empty() || index >= candidates.size() || (f.sympos == 0 && candidates.size() != 1))
-    return MakeError(ErrorCode::kNotFound, object + ":" + f.old_name + "," + std::to_string(f.sympos) +
+    return MakeError(ErrorCode::kInternal, object + ":" + f.old_name + "," + std::to_string(f.sympos) +
                                                " is not in the target's symbol table");
   return candidates[index]->address;
 }
@@ -198,7 +198,7 @@ Status ProveModuleObject(const GeneratedObject& object, const std::filesystem::p
     const elf::Symbol* mine = (*original)->FindSymbol(f.old_name);
     const elf::Symbol* shipped = FindFunction(**ko, f.old_name, f.sympos);
     if (!mine || !mine->IsFunction() || !mine->section)
-      return MakeError(ErrorCode::kNotFound, f.old_name + ": not a function of " + original_path.string());
+      return MakeError(ErrorCode::kInternal, f.old_name + ": not a function of " + original_path.string());
     if (!shipped)
       return Mismatch(f.old_name + "," + std::to_string(f.sympos) + " is not a function of " + ko_path->string());
     const auto code = ToFunctionCode(**original, *mine);
@@ -231,7 +231,7 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
     for (const ReplacedFunction& f : object.replaced) {
       const elf::Symbol* sym = (*original)->FindSymbol(f.old_name);
       if (!sym || !sym->IsFunction() || !sym->section)
-        return MakeError(ErrorCode::kNotFound, f.old_name + ": not a function of " + original_path.string());
+        return MakeError(ErrorCode::kInternal, f.old_name + ": not a function of " + original_path.string());
       auto address = AddressOf(table, object.object_name, f);
       if (!address) return address.error();
       std::optional<uint64_t> extent;
