@@ -1,6 +1,7 @@
 #include "patchbuild/diff/export_crcs.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/file_util.hpp"
