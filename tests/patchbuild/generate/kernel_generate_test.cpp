@@ -202,5 +202,58 @@ TEST(KernelGenerateHeader, OnlyTheUnitsThatInlineTheChangedFunctionArePatched) {
     EXPECT_TRUE(fn.rfind("proc_reg_", 0) == 0 || fn.rfind("remove_proc_", 0) == 0) << fn;
 }
 
+// New data and an existing static local (examples/data-static): the new
+// global and static local are sections of the module, the existing static
+// local stfu is the running kernel's, through a klp relocation.
+TEST(KernelGenerateData, NewDataIsTheModulesAndTheExistingStaticLocalTheKernels) {
+  lp::testing::TempDir dir;
+  Built b = BuildAll(dir.path(), "data-static/drop_caches.patch", "lp_gen_data");
+  if (!b.skip.empty()) GTEST_SKIP() << b.skip;
+  ASSERT_EQ(b.error, "");
+  auto ko = testing::ReadElfView(b.module.ko);
+  bool stfu = false;
+  for (const auto& sym : ko.symbols) {
+    stfu |= sym.name.rfind(".klp.sym.vmlinux.stfu.", 0) == 0 && sym.sym.st_shndx == kShnLivepatch;
+    EXPECT_EQ(sym.name.find("klp.sym.vmlinux.lp_writes"), std::string::npos) << sym.name;
+    EXPECT_EQ(sym.name.find("klp.sym.vmlinux.fleetpatch_drop_total"), std::string::npos) << sym.name;
+  }
+  EXPECT_TRUE(stfu) << "no livepatch symbol for stfu";
+  const auto* total = ko.Section(".bss.fleetpatch_drop_total");
+  ASSERT_NE(total, nullptr);
+  EXPECT_EQ(total->header.sh_type, static_cast<GElf_Word>(SHT_NOBITS));
+  bool writes = false;
+  for (const auto& s : ko.sections) writes |= s.name.rfind(".bss.lp_writes", 0) == 0;
+  EXPECT_TRUE(writes) << "no section for the new static local lp_writes";
+}
+
+// Special sections of a copied function (examples/special-sections): each
+// table of the module has an entry for livepatch_comm_write; the static call
+// key of vmlinux is a klp relocation (vm_patchbuild_special runs them).
+TEST(KernelGenerateSpecial, EveryTableOfTheCopiedFunctionIsCarried) {
+  lp::testing::TempDir dir;
+  Built b = BuildAll(dir.path(), "special-sections/comm_write.patch", "lp_gen_special");
+  if (!b.skip.empty()) GTEST_SKIP() << b.skip;
+  ASSERT_EQ(b.error, "");
+  auto ko = testing::ReadElfView(b.module.ko);
+  for (const char* table : {".rela__ex_table", ".rela__bug_table", ".rela__jump_table", ".rela.altinstructions",
+                            ".rela.static_call_sites", ".rela.orc_unwind_ip", ".rela__mcount_loc",
+                            ".rela.return_sites"}) {
+    const auto* rela = ko.Section(table);
+    ASSERT_NE(rela, nullptr) << table;
+    EXPECT_TRUE(std::any_of(rela->relocs.begin(), rela->relocs.end(),
+                            [](const auto& r) { return r.symbol == ".text.livepatch_comm_write"; }))
+        << table;
+  }
+  const auto* orc = ko.Section(".orc_unwind");
+  const auto* orc_ip = ko.Section(".orc_unwind_ip");
+  ASSERT_TRUE(orc && orc_ip);
+  EXPECT_EQ(orc->bytes.size() / 6, orc_ip->bytes.size() / 4) << "ORC tables out of step";
+  const auto* klp = ko.Section(".klp.rela.vmlinux..static_call_sites");
+  ASSERT_NE(klp, nullptr);
+  ASSERT_EQ(klp->relocs.size(), 1u);
+  EXPECT_EQ(klp->relocs[0].symbol, ".klp.sym.vmlinux.__SCK__cond_resched,0");
+  EXPECT_NE(ko.Section("__dyndbg"), nullptr);
+}
+
 }  // namespace
 }  // namespace lp::patchbuild::generate
