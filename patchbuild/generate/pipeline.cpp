@@ -254,10 +254,8 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
   return Ok();
 }
 
-}  // namespace
-
-Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options) {
-  PipelineResult result;
+// The stages, each lapped into result.stages as it completes.
+Status RunStages(const PipelineOptions& options, PipelineResult& result) {
   Laps laps(result.stages);
   auto tree = tree::PrepareTree(options.tree);
   if (!tree) return tree.error();
@@ -316,7 +314,24 @@ Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& option
   if (!module) return module.error();
   result.module = std::move(*module);
   laps.Lap("module");
-  return result;
+  return Ok();
+}
+
+}  // namespace
+
+Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options) {
+  PipelineResult result;
+  auto run = RunStages(options, result);
+  if (run) return result;
+  // kNotFound is the caller's "nothing to patch" (patchbuild exit 3): only
+  // generate says that. A missing file, module or symbol of another stage is
+  // a bad input instead.
+  Error error = run.error();
+  const bool in_generate = result.stages.size() == 3;  // prepare, compile, symbols done
+  if (error.code == ErrorCode::kNotFound &&
+      !(in_generate && error.message.find("nothing to patch") != std::string::npos))
+    error.code = ErrorCode::kInvalidArgument;
+  return error;
 }
 
 }  // namespace lp::patchbuild::generate

@@ -70,6 +70,10 @@ struct PipelineResult {
   ShippedProof proof;
 };
 
+// Error codes: kNotFound only when the patch leaves nothing to patch (no
+// function changed, or only __init/__exit code); kUnsupported for a change a
+// livepatch cannot carry; a missing file, module or symbol of the other
+// stages comes back as kInvalidArgument; kVerification when the proof fails.
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options);
 
 // The running kernel's symbol table as the pipeline uses it: options.kallsyms
