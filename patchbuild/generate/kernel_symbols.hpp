@@ -45,12 +45,16 @@ class KernelSymbols {
   // The livepatch sympos of `name` in object(): 0 when unique. in_original is
   // that symbol in the rebuilt original (null for an undefined reference).
   // Several same-named candidates are told apart by binding (one global
-  // among statics) or, for functions, by matching the shipped code; anything
-  // still ambiguous is an error, never a guess.
+  // among statics), for functions by matching the shipped code, for
+  // variables of vmlinux by the address a function of the original that
+  // uses them holds in the shipped code; anything still ambiguous is an
+  // error, never a guess.
   Expected<uint32_t> Sympos(std::string_view name, const elf::Symbol* in_original) const;
 
  private:
   Expected<uint32_t> SymposOfFunction(std::string_view name, const elf::Symbol& fn) const;
+  Expected<uint32_t> SymposOfData(std::string_view name, const elf::Symbol& var) const;
+  Expected<uint64_t> ShippedAddressOf(const elf::Symbol& fn) const;
 
   const symbols::SymbolTable& table_;
   const symbols::VmlinuxImage* image_;

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Guest side of vm_patchbuild_data_once: the patched __set_oom_adj() logs each
+# legacy oom_adj write; its existing pr_warn_once flag (__already_done.3, one
+# of 49 of that name in vmlinux) must be the running kernel's, which the
+# write before the patch already set: the deprecation warning stays at one.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=../guest/lpvm-guest.sh
+. /lpvm/lpvm-guest.sh
+
+adj=/proc/$$/oom_adj
+deprecated() { dmesg | grep -c 'oom_adj is deprecated' || true; }
+logged() { dmesg | grep -c 'fleetpatch: oom_adj of ' || true; }
+
+echo 0 >"$adj"
+echo 0 >"$adj"
+[ "$(deprecated)" = 1 ] || lpvm_die "the original did not warn exactly once"
+
+lpvm_klp_load /lpvm/lp_gen_once.ko
+echo 0 >"$adj"
+echo 0 >"$adj"
+echo "once-patched: logged $(logged), deprecated $(deprecated)"
+[ "$(logged)" = 2 ] || lpvm_die "the patched __set_oom_adj did not log both writes"
+[ "$(deprecated)" = 1 ] || lpvm_die "the once flag was not the running kernel's: warned again"
+
+lpvm_klp_disable lp_gen_once
+echo 0 >"$adj"
+echo "once-after: logged $(logged), deprecated $(deprecated)"
+[ "$(logged)" = 2 ] || lpvm_die "the patched code still runs after disabling"
+[ "$(deprecated)" = 1 ] || lpvm_die "warned again after disabling"
+
+rmmod lp_gen_once || lpvm_die "rmmod lp_gen_once failed"
+[ ! -d /sys/module/lp_gen_once ] || lpvm_die "lp_gen_once still loaded after rmmod"
+lpvm_check_dmesg
+lpvm_say PASS
