@@ -9,7 +9,7 @@
 // done in a scratch copy of the prepared tree, never in the cached tree itself
 // (other builds and tests share it; the copy is taken under its lock). The two
 // object sets are kept in --pairs-dir (default
-// $FLEETPATCH_TEST_CACHE/bench-diff-<release>-<dir>-<hash of P>) and reused by
+// $FLEETPATCH_TEST_CACHE/bench-diff-<release>-<dir>-<hash of P>-v<layout>) and reused by
 // the next run; delete it to compile again.
 //
 // Prints, per run: pairs, bytes (original + patched object sizes), seconds and
@@ -38,6 +38,9 @@ namespace tree = lp::patchbuild::tree;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Bumped when what a pairs dir holds changes (2: the .cmd records beside the objects).
+constexpr int kPairsLayout = 2;
 
 struct Args {
   tree::TreeOptions options;
@@ -84,11 +87,15 @@ std::vector<fs::path> UnitObjects(const fs::path& linux, const fs::path& dir) {
   return objects;
 }
 
+// Each object with its kbuild record (.<name>.o.cmd) beside it, as the twin
+// compile leaves them: the diff reads the modversions CRCs from the record.
 lp::Status CopyObjects(const fs::path& linux, const std::vector<fs::path>& objects, const fs::path& to) {
   for (const auto& o : objects) {
+    const fs::path record = o.parent_path() / ("." + o.filename().string() + ".cmd");
     std::error_code ec;
     fs::create_directories((to / o).parent_path(), ec);
-    fs::copy_file(linux / o, to / o, fs::copy_options::overwrite_existing, ec);
+    for (const auto& f : {o, record})
+      if (!ec) fs::copy_file(linux / f, to / f, fs::copy_options::overwrite_existing, ec);
     if (ec) return lp::MakeError(lp::ErrorCode::kIo, "copying " + o.string() + ": " + ec.message());
   }
   return lp::Ok();
@@ -235,7 +242,8 @@ int main(int argc, char** argv) {
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(*text));
     a.pairs_dir = fs::path(Env("FLEETPATCH_TEST_CACHE", "/var/tmp/fleetpatch-test-cache")) /
-                  ("bench-diff-" + a.options.target.release + "-" + slug + "-" + hash);
+                  ("bench-diff-" + a.options.target.release + "-" + slug + "-" + hash + "-v" +
+                   std::to_string(kPairsLayout));
   }
   std::error_code ec;
   auto objects = fs::exists(a.pairs_dir / "units", ec) ? CachedPairs(a.pairs_dir) : MakePairs(a, a.pairs_dir);
