@@ -100,9 +100,10 @@ Expected<uint64_t> KernelSymbols::ShippedAddressOf(const elf::Symbol& fn) const 
 // running kernel, and the variable sits at its own offset in it (a unit's
 // input section stays whole in the link).
 Expected<uint32_t> KernelSymbols::SymposOfData(std::string_view name, const elf::Symbol& var) const {
+  const std::string count = std::string(name) + ": " + std::to_string(table_.FindInObject(object_, name).size()) +
+                            " symbols of that name in " + object_;
   if (!image_ || !original_)
-    return MakeError(ErrorCode::kConflict, std::string(name) + ": several variables of that name in " + object_ +
-                                               " and no kernel image to find the one the code uses");
+    return MakeError(ErrorCode::kConflict, count + " and no kernel image to find the one the code uses");
   std::string why = "no function of the original refers to it";
   for (const auto& fn : original_->symbols()) {
     if (!fn->IsFunction() || !fn->section || fn->size == 0) continue;
@@ -130,9 +131,7 @@ Expected<uint32_t> KernelSymbols::SymposOfData(std::string_view name, const elf:
     }
     return symbols::ComputeSympos(table_, object_, name, *resolved);
   }
-  return MakeError(ErrorCode::kConflict, std::string(name) + ": " +
-                                             std::to_string(table_.FindInObject(object_, name).size()) +
-                                             " symbols of that name in " + object_ + " and " + why);
+  return MakeError(ErrorCode::kConflict, count + " and " + why);
 }
 
 }  // namespace lp::patchbuild::generate

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "patchbuild/diff/diff.hpp"
@@ -14,6 +15,7 @@
 #include "patchbuild/generate/object_planner.hpp"
 #include "patchbuild/generate/object_writer.hpp"
 #include "tests/patchbuild/diff/compile.hpp"
+#include "tests/patchbuild/symbols/synthetic_image.hpp"
 #include "tests/patchbuild/generate/elf_view.hpp"
 
 namespace lp::patchbuild::generate {
@@ -455,6 +457,58 @@ __asm__(".section \"___ksymtab+target\", \"a\"\n__ksymtab_target:\n.long target 
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->replaced.size(), 1u);
   for (const auto& s : plan->sections) EXPECT_EQ(s.name.find("ksymtab"), std::string::npos) << s.name;
+}
+
+
+// A static variable two files of the pretend vmlinux define: the shipped
+// code of the original's function that uses it says which one (its PC32
+// displacement, written here into a synthetic image, lands on the second).
+TEST(DataSympos, StaticVariableOfManyFilesIsTheOneTheShippedCodeUses) {
+  lp::testing::TempDir dir;
+  auto path = patchbuild::testing::CompileC(dir, "orig", R"(
+static int unrelated, state;
+void set_state(int v) { state = v; }
+int use_state(int x) { unrelated += x; return state; }
+)",
+                                            patchbuild::testing::kKernelFlavour.flags);
+  auto obj = elf::ObjectFile::Open(path);
+  ASSERT_TRUE(obj);
+  const elf::Symbol* fn = (*obj)->FindSymbol("use_state");
+  const elf::Symbol* var = (*obj)->FindSymbol("state");
+  ASSERT_TRUE(fn && var && fn->section && var->section);
+
+  constexpr uint64_t kUser = symbols::testing::kSyntheticBase;
+  constexpr uint64_t kStateA = kUser + 0x200, kStateB = kUser + 0x300;
+  std::vector<uint8_t> contents(0x400, 0);
+  auto bytes = fn->Bytes();
+  std::copy(bytes.begin(), bytes.end(), contents.begin());
+  bool placed = false;
+  for (const elf::Relocation& r : fn->section->RelocationsIn(fn->value, fn->value + fn->size)) {
+    const bool to_var = r.symbol == var || (r.symbol->IsSectionSymbol() && r.symbol->section == var->section &&
+                                            r.addend + 4 == static_cast<int64_t>(var->value));
+    if (!to_var) continue;
+    // S + A - P, S being where the relocation's symbol (state, or its section) is in the image.
+    const uint64_t s_value = r.symbol == var ? kStateB : kStateB - var->value;
+    const auto disp = static_cast<int32_t>(s_value + r.addend - (kUser + r.offset - fn->value));
+    std::memcpy(contents.data() + (r.offset - fn->value), &disp, 4);
+    placed = true;
+  }
+  ASSERT_TRUE(placed) << "use_state does not read state through a PC-relative relocation";
+  const std::string file = symbols::testing::MakeElfImage(contents);
+  auto image = symbols::VmlinuxImage::Open(file);
+  ASSERT_TRUE(image) << image.error().message;
+  symbols::SymbolTable table;
+  table.Add(symbols::Symbol{"use_state", kUser, 'T', "vmlinux", 0});
+  table.Add(symbols::Symbol{"set_state", kUser + 0x100, 'T', "vmlinux", 0});
+  table.Add(symbols::Symbol{"state", kStateA, 'b', "vmlinux", 0});
+  table.Add(symbols::Symbol{"state", kStateB, 'b', "vmlinux", 0});
+  KernelSymbols kernel(table, &*image, {"__fentry__"}, "vmlinux", obj->get());
+  auto sympos = kernel.Sympos("state", var);
+  ASSERT_TRUE(sympos) << sympos.error().message;
+  EXPECT_EQ(*sympos, 2u);
+
+  KernelSymbols no_image(table, nullptr, {"__fentry__"}, "vmlinux", obj->get());
+  EXPECT_FALSE(no_image.Sympos("state", var)) << "no guess without the shipped code";
 }
 
 }  // namespace
