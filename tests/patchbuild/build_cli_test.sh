@@ -50,12 +50,13 @@ done
 
 # Refusals: exit non-zero, one line naming what and where, nothing in OUTDIR,
 # and with --json the same message as {"error": ...}.
+# Exit status: 1 for bad input, 3 when there is nothing to patch (cli.hpp).
 refused() {
-  local name=$1 needle=$2
-  shift 2
+  local name=$1 want_rc=$2 needle=$3
+  shift 3
   local rc=0
   build --name lp_bad -o "$work/bad-$name" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  [[ $rc -ne 0 ]] || fail "$name: accepted"
+  [[ $rc -eq $want_rc ]] || fail "$name: exit $rc, want $want_rc: $(cat "$work/$name.err")"
   [[ $(wc -l <"$work/$name.err") -eq 1 ]] || fail "$name: not one line: $(cat "$work/$name.err")"
   grep -qF "$needle" "$work/$name.err" || fail "$name: error does not name '$needle': $(cat "$work/$name.err")"
   [[ ! -e "$work/bad-$name" ]] || fail "$name: left $(ls -A "$work/bad-$name") in OUTDIR"
@@ -66,10 +67,11 @@ refused() {
     fail "$name: --json error is not {\"error\": ...}: $(cat "$work/$name.json")"
   [[ ! -e "$work/bad-$name" ]] || fail "$name: --json left something in OUTDIR"
 }
-refused does-not-apply "fs/proc/cmdline.c" --patch "$root/examples/bad/does-not-apply.patch"
-refused missing-file "fs/proc/no_such_file.c" --patch "$root/examples/bad/missing-file.patch"
-refused malformed "malformed.patch" --patch "$root/examples/bad/malformed.patch"
+refused does-not-apply 1 "fs/proc/cmdline.c" --patch "$root/examples/bad/does-not-apply.patch"
+refused missing-file 1 "fs/proc/no_such_file.c" --patch "$root/examples/bad/missing-file.patch"
+refused malformed 1 "malformed.patch" --patch "$root/examples/bad/malformed.patch"
 printf 'ffffffff81000000 T not_this_kernel\n' >"$work/other.kallsyms"
-refused other-dump "a dump of another kernel build" --patch "$root/examples/cmdline/cmdline.patch" \
+refused other-dump 1 "a dump of another kernel build" --patch "$root/examples/cmdline/cmdline.patch" \
   --kallsyms "$work/other.kallsyms"
+refused comment-only 3 "nothing to patch" --patch "$root/examples/bad/comment-only.patch"
 echo "build_cli_test: ok"
