@@ -5,8 +5,10 @@
 # namesakes in vmlinux. generate finds the right one (klp symbol
 # __already_done.3,<pos>) through the address the shipped code of a function
 # using it holds; the VM shows the warning printed before the patch is not
-# printed again with it, while the new log line is. Then disable, rmmod, no
-# splat.
+# printed again with it, while the new log line is. The copy's tracepoint
+# (__jump_table entry and static call sites keyed on vmlinux symbols through
+# klp relocations) fires once while the event is enabled. Then disable,
+# rmmod, no splat.
 #   PATCHBUILD_BUILD_DIR   CMake build dir holding patchbuild (ctest sets it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +18,7 @@ source "${here}/../lib/lpvm.sh"
 check_transcript() {
 	local log=$1
 	lpvm_expect "${log}" '^once-patched: logged 2, deprecated 1$' &&
+		lpvm_expect "${log}" '^once-traced: 1$' &&
 		lpvm_expect "${log}" '^once-after: logged 2, deprecated 1$' &&
 		lpvm_expect_klp_cycle "${log}" lp_gen_once
 }
