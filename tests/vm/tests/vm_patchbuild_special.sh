@@ -5,8 +5,10 @@
 # __bug_table, __jump_table + __dyndbg, .altinstructions, .static_call_sites,
 # __mcount_loc, .return_sites and ORC entries. The host checks in the signed
 # module that each table has entries for the copied function; the guest
-# triggers each at run time (see the .guest.sh): the user-access fault is
-# fixed up by the module's exception table, the WARN_ON_ONCE is reported
+# triggers each at run time (see the .guest.sh): the user access needs the
+# module's .altinstructions (stac/clac; -cpu max has SMAP, so without them
+# the first read is an SMAP oops), its fault is fixed up by the module's
+# exception table, the WARN_ON_ONCE is reported
 # against fs/proc/base.c and livepatch_comm_write (a missing __bug_table
 # entry would be an "invalid opcode" oops), pr_debug switches on through
 # /proc/dynamic_debug/control. One WARNING is expected; no oops.
