@@ -76,6 +76,7 @@ class Planner {
   Expected<bool> CopyReadOnlyObject(const elf::Symbol& owner, const std::string& kernel_name) const;
   Status ToKernel(size_t out, PlannedReloc reloc, const std::string& name, const elf::Symbol* in_original);
   size_t Copy(const elf::Section& sec, std::string name);
+  size_t CopyObject(const elf::Symbol& object);
   size_t Undefined(const std::string& name);
   void AddSectionReloc(size_t out, PlannedReloc reloc, size_t target, int64_t addend) {
     reloc.target = PlannedReloc::Target::kSection;
@@ -90,6 +91,8 @@ class Planner {
   ObjectPlan plan_;
   std::map<const elf::Section*, size_t> copied_;  // source section -> plan index
   std::deque<const elf::Section*> work_;
+  std::map<const elf::Symbol*, size_t> copied_objects_;  // CopyObject: object -> plan index
+  std::deque<const elf::Symbol*> object_work_;
   std::map<std::string, size_t> undefined_;  // name -> plan symbol index
   std::vector<const elf::Symbol*> init_or_exit_changed_;  // Changed functions in .init.* / .exit.*
   std::map<const elf::Symbol*, std::string> callbacks_;  // callback function -> kind
@@ -206,6 +209,31 @@ size_t Planner::Copy(const elf::Section& sec, std::string name) {
   return plan_.sections.size() - 1;
 }
 
+// One object of a section that holds several: a new pr_debug's descriptor
+// in __dyndbg. Copying the whole section would register the unit's other
+// descriptors again under the patch module's name. The copies of several
+// descriptors (and of several objects of the patch) are merged into one
+// __dyndbg array by the link, as in any module.
+size_t Planner::CopyObject(const elf::Symbol& object) {
+  auto it = copied_objects_.find(&object);
+  if (it != copied_objects_.end()) return it->second;
+  const elf::Section& sec = *object.section;
+  PlannedSection out;
+  out.name = sec.name;
+  out.type = sec.header.sh_type;
+  out.flags = sec.header.sh_flags & (SHF_ALLOC | SHF_WRITE);
+  out.align = sec.header.sh_addralign;
+  out.size = object.size;
+  if (sec.header.sh_type != SHT_NOBITS) {
+    auto bytes = object.Bytes();
+    out.bytes.assign(bytes.begin(), bytes.end());
+  }
+  plan_.sections.push_back(std::move(out));
+  copied_objects_.emplace(&object, plan_.sections.size() - 1);
+  object_work_.push_back(&object);
+  return plan_.sections.size() - 1;
+}
+
 size_t Planner::Undefined(const std::string& name) {
   auto [it, added] = undefined_.try_emplace(name, plan_.symbols.size());
   if (added) plan_.symbols.push_back(PlannedSymbol{name, STT_NOTYPE, STB_GLOBAL, false, 0, 0, 0});
@@ -213,7 +241,16 @@ size_t Planner::Undefined(const std::string& name) {
 }
 
 Status Planner::DrainWorklist() {
-  while (!work_.empty()) {
+  while (!work_.empty() || !object_work_.empty()) {
+    if (!object_work_.empty()) {
+      const elf::Symbol* object = object_work_.front();
+      object_work_.pop_front();
+      const size_t out = copied_objects_.at(object);
+      for (const elf::Relocation& r :
+           object->section->RelocationsIn(object->value, object->value + object->size))
+        LP_TRY(PlanRelocation(*object->section, r, out, r.offset - object->value));
+      continue;
+    }
     const elf::Section* sec = work_.front();
     work_.pop_front();
     const size_t out = copied_.at(sec);
@@ -260,6 +297,10 @@ Status Planner::PlanRelocation(const elf::Section& from, const elf::Relocation& 
       // the loader's percpu allocation for the module could provide.
       if (sec->name.rfind(".data..percpu", 0) == 0)
         return MakeError(ErrorCode::kUnsupported, owner->name + ": new per-cpu variables are not supported");
+      if (sec->name == "__dyndbg") {  // one descriptor, not the unit's others (see CopyObject)
+        AddSectionReloc(out, reloc, CopyObject(*owner), in_section - static_cast<int64_t>(owner->value));
+        return Ok();
+      }
       AddSectionReloc(out, reloc, Copy(*sec, sec->name), in_section);
       return Ok();
     }

@@ -511,5 +511,37 @@ int use_state(int x) { unrelated += x; return state; }
   EXPECT_FALSE(no_image.Sympos("state", var)) << "no guess without the shipped code";
 }
 
+
+// A new pr_debug's descriptor sits in __dyndbg next to the unit's existing
+// ones: only it is copied (the others would be registered again under the
+// patch module's name).
+TEST(PlanDyndbg, OnlyTheNewDescriptorIsCopied) {
+  const std::string orig = R"(
+struct desc { const char *fmt; long flags; };
+extern void printk(struct desc *d, int x);
+static struct desc __attribute__((section("__dyndbg"), used, aligned(8))) old_desc = { "old %d\\n", 0 };
+int other(int x) { printk(&old_desc, x); return x; }
+int target(int x) { return x + 1; }
+)";
+  std::string patched = orig;
+  patched.replace(patched.find("int target(int x) { return x + 1; }"), 35,
+                  "static struct desc __attribute__((section(\"__dyndbg\"), used, aligned(8))) new_desc = "
+                  "{ \"new %d\\n\", 0 };\n"
+                  "int target(int x) { printk(&new_desc, x); return x + 1; }");
+  rodata::Planned p;
+  auto plan = rodata::PlanWith(p, orig, patched, {});
+  ASSERT_TRUE(plan) << plan.error().message;
+  std::vector<const PlannedSection*> dyndbg;
+  for (const auto& s : plan->sections)
+    if (s.name == "__dyndbg") dyndbg.push_back(&s);
+  ASSERT_EQ(dyndbg.size(), 1u);
+  EXPECT_EQ(dyndbg[0]->size, 16u) << "the old descriptor was copied too";
+  ASSERT_EQ(dyndbg[0]->relocs.size(), 1u);
+  EXPECT_EQ(dyndbg[0]->relocs[0].offset, 0u);
+  const PlannedSection& str = plan->sections.at(dyndbg[0]->relocs[0].index);
+  const std::string text(str.bytes.begin(), str.bytes.end());
+  EXPECT_NE(text.find("new %d"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lp::patchbuild::generate
