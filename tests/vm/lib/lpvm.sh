@@ -542,7 +542,8 @@ lpvm_patchbuild() {
 	local name=$1 ko_out=$2 pb
 	shift 2
 	pb=$(lpvm_patchbuild_bin) || return 1
-	LPVM_PB_KEYS=${LPVM_WORK}/keys
+	# A caller may sign with its own key dir (the fleet journey uses the portal's).
+	LPVM_PB_KEYS=${LPVM_PB_KEYS:-${LPVM_WORK}/keys}
 	if [[ ! -f "${LPVM_PB_KEYS}/root.pub" ]]; then
 		"${pb}" keys init "${LPVM_PB_KEYS}" >"${LPVM_WORK}/keys-init.log" 2>&1 || {
 			cat "${LPVM_WORK}/keys-init.log" >&2

@@ -7,7 +7,7 @@ set -eu
 . /lpvm/lpvm-guest.sh
 
 conf=/etc/patchd/patchd.conf
-marker=fleetpatch_lp=1
+marker=fleetpatch=cmdline
 phase=$(lpvm_param phase)
 
 status_dump() {

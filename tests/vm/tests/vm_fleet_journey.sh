@@ -2,8 +2,9 @@
 # The fleet journey on the real target kernel: eportal serves on the host's
 # loopback with TLS; the VM (Debian's kernel, a state disk at /var/lib/patchd)
 # runs patchd, which enrolls through qemu's user network (10.0.2.2), applies
-# the released lp_cmdline bundle (made by `patchbuild bundle --vmlinuz` from
-# the very image the VM boots, so the build ids match), /proc/cmdline changes,
+# the released lp_cmdline bundle (made by `patchbuild build` from the source
+# fix examples/cmdline for the very kernel the VM boots, so the build ids
+# match), /proc/cmdline changes,
 # `patchctl status --json` in the VM and `eportal status --json` on the host
 # both show it applied. A second boot without a network re-applies it from
 # the cache (`patchd --apply-cached`).
@@ -24,7 +25,7 @@ between() {
 
 check_boot1() {
 	local log=$1
-	lpvm_expect "${log}" '^cmdline-patched: .*fleetpatch_lp=1' || return 1
+	lpvm_expect "${log}" '^cmdline-patched: .*fleetpatch=cmdline' || return 1
 	between "${log}" PATCHCTL-JSON >"${LPVM_WORK}/vm-status-boot1.json"
 	jq -e --arg b "${build_id}" '.kernel.build_id == $b and .patches[0].in_effect and .patches[0].patch_id == "lp_cmdline"
 		and .exit == 0' "${LPVM_WORK}/vm-status-boot1.json" >/dev/null ||
@@ -35,7 +36,7 @@ check_boot2() {
 	local log=$1
 	lpvm_expect "${log}" '^network: none' || return 1
 	lpvm_expect "${log}" '^cmdline-before: ' || return 1
-	lpvm_expect "${log}" '^cmdline-reapplied: .*fleetpatch_lp=1' || return 1
+	lpvm_expect "${log}" '^cmdline-reapplied: .*fleetpatch=cmdline' || return 1
 	between "${log}" PATCHCTL-JSON >"${LPVM_WORK}/vm-status-boot2.json"
 	jq -e '.patches[0].in_effect and .exit == 0' "${LPVM_WORK}/vm-status-boot2.json" >/dev/null ||
 		lpvm_err "patchctl status --json after the offline reboot: $(cat "${LPVM_WORK}/vm-status-boot2.json")"
@@ -52,11 +53,14 @@ main() {
 	e2e_keys
 	e2e_portal_init
 	e2e_portal_start 0
-	lpvm_build_kmod examples/lp_cmdline
-	local ko=${LPVM_WORK}/kmod/examples/lp_cmdline/lp_cmdline.ko bundle=${LPVM_WORK}/lp_cmdline.bundle
-	e2e_bundle "${bundle}" --module "${ko}" --target "${LPVM_RELEASE}" --vmlinuz "${LPVM_VMLINUZ}" \
-		--function vmlinux:cmdline_proc_show --cve CVE-2024-0001 \
-		--description "/proc/cmdline shows fleetpatch_lp=1"
+	# The bundle comes from the source fix, as a security team would make it:
+	# patchbuild build of examples/cmdline against Debian's linux-source,
+	# signed with the keys the portal trusts.
+	LPVM_PB_KEYS=${E2E_KEYS} PATCHBUILD_BUILD_DIR=${PATCHBUILD_BUILD_DIR:-${E2E_BUILD_DIR:-}} \
+		lpvm_patchbuild lp_cmdline "${LPVM_WORK}/lp_cmdline.ko" \
+		--patch "${LPVM_SRC_ROOT}/examples/cmdline/cmdline.patch" --cve CVE-2024-0001 \
+		--description "/proc/cmdline shows fleetpatch=cmdline" || return 1
+	local bundle=${LPVM_PB_BUNDLE}
 	"${PATCHBUILD}" inspect "${bundle}" --root "${E2E_KEYS}/root.pub" --json >"${LPVM_WORK}/manifest.json" ||
 		lpvm_err "patchbuild inspect refused the bundle" || return 1
 	build_id=$(jq -r .target.build_id "${LPVM_WORK}/manifest.json")
