@@ -49,6 +49,12 @@ lpvm_kmod_load() {
 	done <"$_list"
 }
 
+# rmmod a module and check it is really gone from /sys/module.
+lpvm_kmod_unload() {
+	rmmod "$1" || lpvm_die "rmmod $1 failed"
+	[ ! -d "/sys/module/$1" ] || lpvm_die "$1 still loaded after rmmod"
+}
+
 # --- livepatch sysfs (Documentation/ABI/testing/sysfs-kernel-livepatch) ---
 
 lpvm_klp_dir() {

@@ -26,8 +26,7 @@ restored=$(cat /proc/cmdline)
 echo "cmdline-restored: $restored"
 [ "$restored" = "$orig" ] || lpvm_die "/proc/cmdline not restored after disabling"
 
-rmmod lp_cmdline || lpvm_die "rmmod lp_cmdline failed"
-[ ! -d /sys/module/lp_cmdline ] || lpvm_die "lp_cmdline still loaded after rmmod"
+lpvm_kmod_unload lp_cmdline
 
 lpvm_check_dmesg
 lpvm_say PASS

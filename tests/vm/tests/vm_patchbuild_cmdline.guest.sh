@@ -24,8 +24,7 @@ restored=$(cat /proc/cmdline)
 echo "cmdline-restored: $restored"
 [ "$restored" = "$orig" ] || lpvm_die "/proc/cmdline not restored after disabling"
 
-rmmod lp_gen_cmdline || lpvm_die "rmmod lp_gen_cmdline failed"
-[ ! -d /sys/module/lp_gen_cmdline ] || lpvm_die "lp_gen_cmdline still loaded after rmmod"
+lpvm_kmod_unload lp_gen_cmdline
 
 lpvm_check_dmesg
 lpvm_say PASS

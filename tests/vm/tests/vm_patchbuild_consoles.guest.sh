@@ -28,8 +28,7 @@ restored=$(cat /proc/consoles)
 printf 'consoles-restored: %s\n' "$restored"
 [ "$restored" = "$orig" ] || lpvm_die "/proc/consoles not restored after disabling"
 
-rmmod lp_gen_consoles || lpvm_die "rmmod lp_gen_consoles failed"
-[ ! -d /sys/module/lp_gen_consoles ] || lpvm_die "lp_gen_consoles still loaded after rmmod"
+lpvm_kmod_unload lp_gen_consoles
 
 lpvm_check_dmesg
 lpvm_say PASS

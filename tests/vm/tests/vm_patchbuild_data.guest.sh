@@ -37,7 +37,6 @@ echo 1 >"$dc"
 [ "$(original_lines)" = 2 ] || lpvm_die "stfu lost after disabling"
 echo "data-after: original lines $(original_lines), patched lines $(patched_lines)"
 
-rmmod lp_gen_data || lpvm_die "rmmod lp_gen_data failed"
-[ ! -d /sys/module/lp_gen_data ] || lpvm_die "lp_gen_data still loaded after rmmod"
+lpvm_kmod_unload lp_gen_data
 lpvm_check_dmesg
 lpvm_say PASS

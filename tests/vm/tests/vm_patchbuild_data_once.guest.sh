@@ -40,7 +40,6 @@ echo "once-after: logged $(logged), deprecated $(deprecated)"
 [ "$(logged)" = 2 ] || lpvm_die "the patched code still runs after disabling"
 [ "$(deprecated)" = 1 ] || lpvm_die "warned again after disabling"
 
-rmmod lp_gen_once || lpvm_die "rmmod lp_gen_once failed"
-[ ! -d /sys/module/lp_gen_once ] || lpvm_die "lp_gen_once still loaded after rmmod"
+lpvm_kmod_unload lp_gen_once
 lpvm_check_dmesg
 lpvm_say PASS

@@ -31,8 +31,7 @@ after=$(lines 'fleetpatch: permanent /proc entry cpuinfo')
 echo "header-after: cpuinfo lines $after"
 [ "$after" = "$n" ] || lpvm_die "the patched code still runs after disabling"
 
-rmmod lp_gen_header || lpvm_die "rmmod lp_gen_header failed"
-[ ! -d /sys/module/lp_gen_header ] || lpvm_die "lp_gen_header still loaded after rmmod"
+lpvm_kmod_unload lp_gen_header
 [ "$(grep -c 'fleetpatch: permanent' "$ctl" || true)" = 0 ] || lpvm_die "debug sites left after rmmod"
 lpvm_check_dmesg
 lpvm_say PASS

@@ -41,8 +41,7 @@ lpvm_klp_disable lp_gen_binfmt
 s=$(status)
 echo "binfmt-restored: $s"
 [ "$s" = enabled ] || lpvm_die "status not restored after disabling: '$s'"
-rmmod lp_gen_binfmt || lpvm_die "rmmod lp_gen_binfmt failed"
-[ ! -d /sys/module/lp_gen_binfmt ] || lpvm_die "lp_gen_binfmt still loaded after rmmod"
+lpvm_kmod_unload lp_gen_binfmt
 
 umount "$mnt" || lpvm_die "umount $mnt failed"
 rmmod binfmt_misc || lpvm_die "rmmod binfmt_misc failed"

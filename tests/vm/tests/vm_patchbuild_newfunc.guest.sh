@@ -24,8 +24,7 @@ restored=$(cat /proc/version)
 echo "version-restored: $restored"
 [ "$restored" = "$orig" ] || lpvm_die "/proc/version not restored after disabling"
 
-rmmod lp_gen_newfunc || lpvm_die "rmmod lp_gen_newfunc failed"
-[ ! -d /sys/module/lp_gen_newfunc ] || lpvm_die "lp_gen_newfunc still loaded after rmmod"
+lpvm_kmod_unload lp_gen_newfunc
 
 lpvm_check_dmesg
 lpvm_say PASS

@@ -52,8 +52,7 @@ set_comm '!after' || lpvm_die "the original refused '!after' after disabling"
 [ "$(cat "$comm")" = '!after' ] || lpvm_die "comm not set after disabling"
 echo "special-after: $(/lpvm/lp_probe badwrite "$comm")"
 [ "$(lines 'fleetpatch: comm_write: fault')" = 1 ] || lpvm_die "the patched fixup ran after disabling"
-rmmod lp_gen_special || lpvm_die "rmmod lp_gen_special failed"
-[ ! -d /sys/module/lp_gen_special ] || lpvm_die "lp_gen_special still loaded after rmmod"
+lpvm_kmod_unload lp_gen_special
 if dmesg | grep -E 'Oops|BUG:|general protection|Kernel panic|invalid opcode'; then
 	lpvm_die "kernel log shows a crash (lines above)"
 fi

@@ -43,7 +43,6 @@ r=$(probe umask32 01022)
 echo "syscall-after: $r"
 [ "$r" = "umask32(01022) = 022" ] || lpvm_die "32-bit umask not back to the original after disabling"
 
-rmmod lp_gen_umask || lpvm_die "rmmod lp_gen_umask failed"
-[ ! -d /sys/module/lp_gen_umask ] || lpvm_die "lp_gen_umask still loaded after rmmod"
+lpvm_kmod_unload lp_gen_umask
 lpvm_check_dmesg
 lpvm_say PASS
