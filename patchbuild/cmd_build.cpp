@@ -13,6 +13,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "common/file_util.hpp"
@@ -23,6 +24,7 @@
 #include "patchbuild/cli_options.hpp"
 #include "patchbuild/commands.hpp"
 #include "patchbuild/generate/pipeline.hpp"
+#include "patchbuild/module_name.hpp"
 #include "patchbuild/symbols/symbol_text.hpp"
 
 namespace lp::patchbuild::cli {
@@ -42,10 +44,11 @@ po::options_description BuildOptions() {
       ("keys", po::value<std::string>()->required(), "key directory (patchbuild keys init)")
       ("module-key", po::value<std::string>(), "module signing key (PEM; default KEYS/module.key)")
       ("module-cert", po::value<std::string>(), "its X.509 certificate (PEM; default KEYS/module.crt)")
-      ("name", po::value<std::string>()->default_value("lp_fix"),
-       "module name, /sys/kernel/livepatch/NAME (a C identifier); give each version its own: during an "
-       "atomic replace both modules are loaded")
-      ("patch-id", po::value<std::string>(), "patch stream id shared by all versions (default: --name)")
+      ("name", po::value<std::string>(),
+       "module name, /sys/kernel/livepatch/NAME (1-41 of a-z, 0-9, _; not a digit first); default "
+       "lp_<patch-id>_v<version> with --patch-id, else lp_fix. Each version needs its own: during an atomic "
+       "replace both modules are loaded")
+      ("patch-id", po::value<std::string>(), "patch stream id shared by all versions (default: the module name)")
       ("version", po::value<std::uint64_t>()->default_value(1), "version within the patch stream")
       ("cve", po::value<Strings>()->composing(), "CVE id fixed (repeatable)")
       ("description", po::value<std::string>()->default_value(""), "what the patch does")
@@ -87,11 +90,16 @@ std::string Opt(const po::variables_map& vm, const char* name) {
   return vm.count(name) ? vm[name].as<std::string>() : std::string();
 }
 
+std::optional<std::string> OptionalOpt(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? std::optional<std::string>(Opt(vm, name)) : std::nullopt;
+}
+
 fs::path VmlinuzOf(const po::variables_map& vm) {
   return vm.count("vmlinuz") ? fs::path(Opt(vm, "vmlinuz")) : fs::path("/boot/vmlinuz-" + Opt(vm, "target"));
 }
 
-Expected<generate::PipelineOptions> ToPipeline(const po::variables_map& vm, const fs::path& work) {
+Expected<generate::PipelineOptions> ToPipeline(const po::variables_map& vm, const fs::path& work,
+                                               const std::string& name) {
   generate::PipelineOptions o;
   o.tree.source = Opt(vm, "kernel-src");
   o.tree.target.release = Opt(vm, "target");
@@ -108,13 +116,14 @@ Expected<generate::PipelineOptions> ToPipeline(const po::variables_map& vm, cons
   o.system_map = Opt(vm, "system-map");
   o.work_dir = work;
   o.skeleton_dir = Opt(vm, "skeleton-dir");
-  o.name = Opt(vm, "name");
+  o.name = name;
   o.description = Opt(vm, "description");
   return o;
 }
 
-BundleRequest ToBundle(const po::variables_map& vm, const fs::path& module, const std::string& release,
-                       const fs::path& output) {
+// `name`: the module's, the patch id when --patch-id is not given.
+BundleRequest ToBundle(const po::variables_map& vm, const std::string& name, const fs::path& module,
+                       const std::string& release, const fs::path& output) {
   BundleRequest r;
   r.module = module;
   r.release = release;
@@ -122,7 +131,7 @@ BundleRequest ToBundle(const po::variables_map& vm, const fs::path& module, cons
   r.keys_dir = Opt(vm, "keys");
   if (vm.count("module-key")) r.module_key = Opt(vm, "module-key");
   if (vm.count("module-cert")) r.module_cert = Opt(vm, "module-cert");
-  r.patch_id = vm.count("patch-id") ? vm["patch-id"].as<std::string>() : Opt(vm, "name");
+  r.patch_id = vm.count("patch-id") ? vm["patch-id"].as<std::string>() : name;
   r.version = vm["version"].as<std::uint64_t>();
   if (vm.count("cve")) r.cves = vm["cve"].as<Strings>();
   r.description = Opt(vm, "description");
@@ -159,7 +168,7 @@ Status Preflight(const po::variables_map& vm, const generate::PipelineOptions& o
                                                options.tree.target.release + " (--vmlinuz)");
   if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
     return MakeError(ErrorCode::kInvalidArgument, out_dir.string() + ": -o must be a directory");
-  LP_TRY(CheckSigningKeys(ToBundle(vm, fs::path(), options.tree.target.release, fs::path())));
+  LP_TRY(CheckSigningKeys(ToBundle(vm, options.name, fs::path(), options.tree.target.release, fs::path())));
   return CheckSymbolFile(vm);
 }
 
@@ -194,9 +203,12 @@ int RunBuild(const Args& args, Io io) {
   const Failure fail{io, std::find(args.begin(), args.end(), "--json") != args.end()};
   auto vm = ParseArgs(args, desc, po::positional_options_description());
   if (!vm) return fail(vm.error());
+  auto name = ResolveModuleName(OptionalOpt(*vm, "name"), OptionalOpt(*vm, "patch-id"),
+                                (*vm)["version"].as<std::uint64_t>());
+  if (!name) return fail(name.error());
   auto scratch = ScratchDir::Create();
   if (!scratch) return fail(scratch.error());
-  auto options = ToPipeline(*vm, scratch->path());
+  auto options = ToPipeline(*vm, scratch->path(), *name);
   if (!options) return fail(options.error());
   const fs::path out_dir = Opt(*vm, "output");
   if (auto ok = Preflight(*vm, *options, out_dir); !ok) return fail(ok.error());
@@ -214,8 +226,8 @@ int RunBuild(const Args& args, Io io) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) return fail(MakeError(ErrorCode::kIo, out_dir.string() + ": " + ec.message()));
-  fs::path bundle = out_dir / (Opt(*vm, "name") + ".bundle");
-  BundleRequest request = ToBundle(*vm, built->module.ko, built->release, bundle);
+  fs::path bundle = out_dir / (*name + ".bundle");
+  BundleRequest request = ToBundle(*vm, *name, built->module.ko, built->release, bundle);
   // The pipeline read the build id from the same vmlinuz already.
   request.vmlinuz.reset();
   request.build_id = built->build_id;

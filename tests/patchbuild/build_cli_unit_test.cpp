@@ -186,6 +186,15 @@ class BuildCliErrors : public ::testing::Test {
     return args;
   }
 
+  static std::vector<std::string> Without(std::vector<std::string> args, const std::string& flag) {
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == flag) {
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+        break;
+      }
+    return args;
+  }
+
   // Fails with one line on stderr naming `needle`, the same message as JSON
   // with --json, and nothing in OUTDIR.
   void ExpectRefused(const std::vector<std::string>& args, const std::string& needle) {
@@ -271,11 +280,28 @@ TEST_F(BuildCliErrors, StubSystemMap) {
                 "at most one of --kallsyms and --system-map");
 }
 
+TEST_F(BuildCliErrors, InvalidModuleName) {
+  // Refused first: before the source tree (of 5.10 here) is looked at, nothing cached.
+  ExpectRefused(With(Args(), "--name", "Lp-Fix"), "--name: 'Lp-Fix' is not a module name");
+  ExpectRefused(With(Args(), "--name", "2fix"), "--name: '2fix' is not a module name: it starts with a digit");
+  ExpectRefused(With(Args(), "--name", std::string(42, 'a')), "42 characters, at most 41");
+  ExpectRefused(With(Args(), "--name", ""), "--name: '' is not a module name: it is empty");
+  EXPECT_FALSE(fs::exists(dir_ / "cache"));
+}
+
+TEST_F(BuildCliErrors, ModuleNameFromPatchIdAndVersion) {
+  // A patch id with nothing left to name a module after: refused before the tree is looked at.
+  ExpectRefused(With(Without(Args(), "--name"), "--patch-id", "+++"), "--patch-id (no --name given): patch id '+++'");
+  EXPECT_FALSE(fs::exists(dir_ / "cache"));
+  // No --name: lp_<id>_v<version>, so the name is no reason to refuse; the 5.10 tree still is.
+  ExpectRefused(With(With(Without(Args(), "--name"), "--patch-id", "lp-cmdline"), "--version", "2"), "5.10.0");
+}
+
 TEST_F(BuildCliErrors, HelpListsTheFlags) {
   auto help = RunCli({"build", "--help"});
   EXPECT_EQ(help.code, cli::kExitOk);
   for (const char* flag : {"--json", "--module-key", "--module-cert", "--kallsyms", "--system-map", "--config",
-                           "--headers", "--vmlinuz"})
+                           "--headers", "--vmlinuz", "--name", "--patch-id", "--version"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
 }
 
