@@ -10,6 +10,8 @@
 //     prepared                  stamp, written last and atomically: a tree
 //                               without it is half-made and is prepared again
 //     overlay/                  journal + saved originals while a patch is applied
+//     original-stamps/          what the last original-side make left, per unit
+//                               (original_stamp.hpp: lets the next build skip it)
 //     olddefconfig.log, prepare.log   make's output of the last preparation
 //
 // Preparation: unpack (tar, xz -T2) or copy the source, check its version

@@ -1,10 +1,12 @@
 #include "patchbuild/build/twin_compile.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/file_util.hpp"
 #include "patchbuild/build/command.hpp"
+#include "patchbuild/build/original_stamp.hpp"
 #include "patchbuild/build/patch_overlay.hpp"
 #include "patchbuild/build/tree_steps.hpp"
 
@@ -16,13 +18,19 @@ enum class Side { kOriginal, kPatched };
 
 const char* SideName(Side s) { return s == Side::kOriginal ? "original" : "patched"; }
 
-fs::path CmdRecord(const fs::path& object) {
-  return object.parent_path() / ("." + object.filename().string() + ".cmd");
-}
-
 fs::path OutPath(const fs::path& out_dir, const fs::path& object, Side side) {
   std::string name = object.stem().string() + (side == Side::kOriginal ? ".orig.o" : ".patched.o");
   return out_dir / object.parent_path() / name;
+}
+
+// make -C tree -jN KCFLAGS="<extra> -I<dir>..." <goals>
+std::vector<std::string> SideArgv(const PreparedTree& tree, const std::vector<std::string>& goals,
+                                  const std::vector<fs::path>& include_dirs) {
+  std::vector<std::string> argv = tree.MakeArgv(goals);
+  for (auto& arg : argv)
+    if (arg.rfind("KCFLAGS=", 0) == 0)
+      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
+  return argv;
 }
 
 // Builds all units of one side with one make invocation.
@@ -30,11 +38,7 @@ Status Build(const PreparedTree& tree, const std::vector<TranslationUnit>& units
              const fs::path& out_dir, const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals;
   for (const auto& u : units) goals.push_back(u.object.string());
-  std::vector<std::string> argv = tree.MakeArgv(goals);
-  for (auto& arg : argv)
-    if (arg.rfind("KCFLAGS=", 0) == 0)
-      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
-  CommandSpec spec = BuildCommand(argv);
+  CommandSpec spec = BuildCommand(SideArgv(tree, goals, include_dirs));
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   fs::path log = out_dir / (side == Side::kOriginal ? "make-orig.log" : "make-patched.log");
@@ -64,7 +68,7 @@ Status CollectSide(const PreparedTree& tree, const std::vector<TranslationUnit>&
     LP_TRY(CopyOut(tree.source_dir / u.object, OutPath(out_dir, u.object, side)));
     // kbuild's record goes along, named by kbuild's rule: it holds the
     // modversions CRCs of exported symbols (patchbuild/diff/export_crcs.hpp).
-    LP_TRY(CopyOut(CmdRecord(tree.source_dir / u.object), CmdRecord(OutPath(out_dir, u.object, side))));
+    LP_TRY(CopyOut(CmdFilePath(tree.source_dir / u.object), CmdFilePath(OutPath(out_dir, u.object, side))));
     auto cmd = ReadObjectCmd(tree.source_dir, u.object);
     if (!cmd) return cmd.error();
     // Directories that set their own flags (vDSO, boot code, purgatory) drop
@@ -102,6 +106,25 @@ Status BuildHeaderNeighbours(const PreparedTree& tree, const std::vector<Transla
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   return WriteFileAtomic(out_dir / "make-header-users.log", DescribeArgv(spec.argv) + "\n" + result->output);
+}
+
+// The original side: make only the units whose objects the stamps do not
+// prove current (original_stamp.hpp), then collect all of them.
+Status BuildOriginals(const PreparedTree& tree, const std::vector<TranslationUnit>& units, const fs::path& out_dir,
+                      const std::vector<fs::path>& include_dirs, std::vector<ObjectPair>& pairs) {
+  const OriginalStampStore stamps{tree.source_dir, tree.dir / "original-stamps"};
+  const char* path = std::getenv("PATH");
+  const std::string key = OriginalStampStore::BuildKey(SideArgv(tree, {}, include_dirs), path ? path : "");
+  auto stale = stamps.Stale(units, key);
+  if (!stale) return stale.error();
+  if (stale->empty())
+    LP_TRY(WriteFileAtomic(out_dir / "make-orig.log",
+                           "make not run: every original object is the one the last original make left "
+                           "(stamps in " + stamps.stamp_dir.string() + ")\n"));
+  else
+    LP_TRY(Build(tree, *stale, Side::kOriginal, out_dir, include_dirs));
+  LP_TRY(CollectSide(tree, units, Side::kOriginal, out_dir, pairs));
+  return stamps.Record(*stale, key);
 }
 
 Expected<std::vector<TranslationUnit>> UnitsToBuild(const PreparedTree& tree, const PatchSeries& patches,
@@ -147,14 +170,13 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries
   clock.Lap("find-units");
 
   result.pairs.resize(units->size());
-  LP_TRY(Build(tree, *units, Side::kOriginal, out_dir, options.include_dirs));
-  LP_TRY(CollectSide(tree, *units, Side::kOriginal, out_dir, result.pairs));
+  LP_TRY(BuildOriginals(tree, *units, out_dir, options.include_dirs, result.pairs));
   clock.Lap("compile-orig");
 
   std::vector<fs::path> preserve;
   for (const auto& u : *units) {
     preserve.push_back(u.object);
-    preserve.push_back(CmdRecord(u.object));
+    preserve.push_back(CmdFilePath(u.object));
   }
   auto overlay = PatchOverlay::Apply(tree.source_dir, tree.OverlayDir(), patches, preserve);
   if (!overlay) return overlay.error();

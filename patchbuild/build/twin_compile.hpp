@@ -44,13 +44,15 @@ struct CompileResult {
 
 // Runs, holding the tree's lock (through `tree`):
 //   trial patch (CheckPatchApplies) -> [build a local header's unbuilt
-//   neighbours, units.hpp] -> find units -> make <objs> (original) -> copy out ->
+//   neighbours, units.hpp] -> find units -> make <objs> (original; only the
+//   units whose stamps do not prove them current, original_stamp.hpp) -> copy out ->
 //   apply patch (PatchOverlay) -> make <objs> (patched) -> copy out -> restore.
 // All units of one side build in one make -j<jobs> invocation. The two sides
 // cannot share one: both are the same kbuild target, and building the patched
 // file under another name would change KBUILD_BASENAME/KBUILD_MODNAME and the
 // module membership, i.e. the flags that must stay exact.
-// Make's output is kept in <out_dir>/make-orig.log and make-patched.log.
+// Make's output is kept in <out_dir>/make-orig.log (or why make was not
+// run) and make-patched.log.
 // On every return the tree is as before (files, mtimes, objects); a process
 // killed in between is repaired by the next PrepareTree.
 Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries& patches,

@@ -1,6 +1,7 @@
 #include "patchbuild/build/units.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,15 @@ std::string TrimBlank(std::string s) {
 }
 
 // "-DKBUILD_MODNAME='\"proc\"'" -> proc
+// "$(wildcard include/config/X)" -> "include/config/X"; nothing for other text.
+std::optional<std::string> WildcardOperand(const std::string& dep) {
+  const std::string open = "$(wildcard ";
+  if (dep.rfind(open, 0) != 0 || dep.back() != ')') return std::nullopt;
+  std::string operand = TrimBlank(dep.substr(open.size(), dep.size() - open.size() - 1));
+  if (operand.empty()) return std::nullopt;
+  return operand;
+}
+
 std::string Unquote(std::string v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](char c) { return c == '\'' || c == '"'; }), v.end());
   return v;
@@ -31,9 +41,6 @@ void ReadFlags(ObjectCmd& cmd) {
   }
 }
 
-fs::path CmdFilePath(const fs::path& object) {
-  return object.parent_path() / ("." + object.filename().string() + ".cmd");
-}
 
 // Kinds of files a patch may touch, by what they mean for the kernel image.
 enum class FileRole { kCSource, kHeader, kIgnored, kRefused };
@@ -86,6 +93,10 @@ Status AddUnitsFor(const fs::path& tree, const FilePatch& file, std::set<fs::pat
 
 }  // namespace
 
+fs::path CmdFilePath(const fs::path& object) {
+  return object.parent_path() / ("." + object.filename().string() + ".cmd");
+}
+
 Expected<ObjectCmd> ParseObjectCmd(const std::string& text, const fs::path& object) {
   ObjectCmd cmd;
   const std::string obj = object.string();
@@ -98,7 +109,8 @@ Expected<ObjectCmd> ParseObjectCmd(const std::string& text, const fs::path& obje
     if (in_deps) {
       bool more = !line.empty() && line.back() == '\\';
       std::string dep = TrimBlank(more ? line.substr(0, line.size() - 1) : line);
-      if (!dep.empty() && dep.rfind("$(wildcard", 0) != 0) cmd.deps.emplace_back(dep);
+      if (auto optional = WildcardOperand(dep)) cmd.optional_deps.emplace_back(*optional);
+      else if (!dep.empty()) cmd.deps.emplace_back(dep);
       in_deps = more;
     } else if (line.rfind(cmd_key, 0) == 0) {
       cmd.command = line.substr(cmd_key.size());
@@ -106,6 +118,10 @@ Expected<ObjectCmd> ParseObjectCmd(const std::string& text, const fs::path& obje
       cmd.deps.emplace_back(TrimBlank(line.substr(source_key.size())));
     } else if (line.rfind(deps_key, 0) == 0) {
       in_deps = !line.empty() && line.back() == '\\';
+    } else if (line.rfind(obj + ": ", 0) == 0) {
+      // "fs/proc/cmdline.o: $(wildcard ./tools/objtool/objtool)"
+      if (auto optional = WildcardOperand(TrimBlank(line.substr(obj.size() + 2))))
+        cmd.optional_deps.emplace_back(*optional);
     }
   }
   if (cmd.command.empty())

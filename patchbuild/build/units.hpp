@@ -39,9 +39,15 @@ struct TranslationUnit {
 struct ObjectCmd {
   std::string command;                       // the full cmd_<obj> line (compiler + objtool)
   std::vector<std::filesystem::path> deps;   // source + headers, tree-relative
+  // $(wildcard X) prerequisites: count only when X exists (config switch
+  // files, the objtool binary).
+  std::vector<std::filesystem::path> optional_deps;
   bool is_module = false;                    // compiled with -DMODULE (part of a .ko)
   std::string modname;                       // KBUILD_MODNAME, e.g. "proc", "ext4"
 };
+
+// kbuild's record of how `object` was built: <dir>/.<file>.o.cmd.
+std::filesystem::path CmdFilePath(const std::filesystem::path& object);
 
 // Parses the text of a .<obj>.cmd file written by kbuild for `object`.
 Expected<ObjectCmd> ParseObjectCmd(const std::string& text, const std::filesystem::path& object);

@@ -84,6 +84,31 @@ TEST_F(TwinCompileTest, SecondBuildOfTheSamePatchGivesTheSameObjects) {
   EXPECT_NE(Read(again->pairs[0].patched).find("int a = 2;"), std::string::npos);
 }
 
+// The second build of a unit finds its original object stamped as the one
+// the first build's original make left (original_stamp.hpp): no make.
+TEST_F(TwinCompileTest, SecondBuildSkipsTheOriginalMake) {
+  ASSERT_TRUE(CompileTwice(tree_, Patch(kPatchA), out_));
+  EXPECT_NE(Read(out_ / "make-orig.log").find("fs/a.o"), std::string::npos);
+  auto again = CompileTwice(tree_, Patch(kPatchA), dir_ / "out2");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(Read(dir_ / "out2" / "make-orig.log").find("make not run"), std::string::npos);
+  EXPECT_EQ(Read(again->pairs[0].original), Read(out_ / "fs" / "a.orig.o"));
+  EXPECT_NE(Read(again->pairs[0].patched).find("int a = 2;"), std::string::npos);
+}
+
+// What a build killed after its patched make and before the restore would
+// leave if nothing repaired it: the patched object in the tree, newer than
+// the source. make alone would keep it as the original; the stamp does not.
+TEST_F(TwinCompileTest, APatchedObjectLeftInTheTreeIsNotTakenForTheOriginal) {
+  ASSERT_TRUE(CompileTwice(tree_, Patch(kPatchA), out_));
+  ASSERT_TRUE(WriteFileAtomic(Src("fs/a.o"), "#include \"include/fake.h\"\nint a = 2;\n"));
+  auto again = CompileTwice(tree_, Patch(kPatchA), dir_ / "out2");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(Read(again->pairs[0].original).find("int a = 1;"), std::string::npos);
+  EXPECT_NE(Read(dir_ / "out2" / "make-orig.log").find("fs/a.o"), std::string::npos);
+  EXPECT_NE(Read(Src("fs/a.o")).find("int a = 1;"), std::string::npos);
+}
+
 TEST_F(TwinCompileTest, ModuleUnitIsNamedAfterItsModule) {
   auto result = CompileTwice(
       tree_, Patch("--- a/mod/m.c\n+++ b/mod/m.c\n@@ -2 +2 @@\n-int m = 1;\n+int m = 3;\n"), out_);

@@ -20,7 +20,9 @@ const char* kModuleCmd =
     "\n"
     "fs/nls/nls_utf8.o: $(deps_fs/nls/nls_utf8.o)\n"
     "\n"
-    "$(deps_fs/nls/nls_utf8.o):\n";
+    "$(deps_fs/nls/nls_utf8.o):\n"
+    "\n"
+    "fs/nls/nls_utf8.o: $(wildcard ./tools/objtool/objtool)\n";
 
 TEST(ObjectCmd, ReadsFlagsSourceAndDeps) {
   auto cmd = ParseObjectCmd(kModuleCmd, "fs/nls/nls_utf8.o");
@@ -29,6 +31,9 @@ TEST(ObjectCmd, ReadsFlagsSourceAndDeps) {
   EXPECT_EQ(cmd->modname, "nls_utf8");
   EXPECT_EQ(cmd->deps, (std::vector<std::filesystem::path>{"fs/nls/nls_utf8.c", "include/linux/compiler-version.h",
                                                             "include/linux/module.h"}));
+  // Prerequisites only once they exist: what OriginalStampStore checks too.
+  EXPECT_EQ(cmd->optional_deps,
+            (std::vector<std::filesystem::path>{"include/config/CC_VERSION_TEXT", "./tools/objtool/objtool"}));
   EXPECT_NE(cmd->command.find("-ffunction-sections"), std::string::npos);
 }
 
