@@ -3,9 +3,14 @@
 //   patchbuild_tree_bench --target R --patch FIX.patch [--patch ...]
 //                         [--source TARBALL] [--cache-dir DIR] [--out DIR]
 //                         [--include-dir DIR ...] [--floor-only [--runs N] [--json]]
+//   patchbuild_tree_bench --drop-originals --target R --patch FIX.patch ... [--cache-dir DIR]
 // Default: prepare (or reuse), parse, each CompileTwice stage, the total, the
 // floor and the ratio build/floor.
 // --floor-only: only the floor, N times (bench/patchbuild_bench.sh uses it).
+// --drop-originals: removes the touched units' objects and their stamps
+// (original_stamp.hpp) from the tree, so that the next `patchbuild build`
+// compiles the originals as for units this tree never built (the bench's
+// "first build" figure). Their .cmd records stay: they name a header's users.
 //
 // The floor is the bare kbuild compile of the touched units twice, with the
 // argv the twin compile uses (PreparedTree::MakeArgv: the target's flags +
@@ -45,6 +50,7 @@ struct Args {
   std::vector<fs::path> include_dirs;
   fs::path out = "/tmp/patchbuild-tree-bench";
   bool floor_only = false;
+  bool drop_originals = false;
   bool json = false;
   int runs = 1;
 };
@@ -170,8 +176,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
   a.options.source = "/usr/src/linux-source-6.1.tar.xz";
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--floor-only" || flag == "--json") {
-      (flag == "--json" ? a.json : a.floor_only) = true;
+    if (flag == "--floor-only" || flag == "--json" || flag == "--drop-originals") {
+      (flag == "--json" ? a.json : flag == "--floor-only" ? a.floor_only : a.drop_originals) = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -203,7 +209,7 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) {
     std::cerr << "usage: patchbuild_tree_bench --patch FIX.patch [--patch ...] --target RELEASE [--source SRC] "
-                 "[--cache-dir DIR] [--out DIR] [--include-dir DIR ...] [--floor-only [--runs N] [--json]]\n";
+                 "[--cache-dir DIR] [--out DIR] [--include-dir DIR ...] [--floor-only [--runs N] [--json] | --drop-originals]\n";
     return 1;
   }
   auto total_start = std::chrono::steady_clock::now();
@@ -235,6 +241,14 @@ int main(int argc, char** argv) {
 
   auto units = TouchedUnits(*prepared, patches, args.include_dirs);
   if (!units) return Fail(units.error());
+  if (args.drop_originals) {
+    for (const auto& u : *units) {
+      std::error_code ec;
+      fs::remove(prepared->source_dir / u.object, ec);
+      fs::remove(prepared->dir / "original-stamps" / (u.object.string() + ".stamp"), ec);
+    }
+    return 0;
+  }
   std::vector<FloorRun> runs;
   for (int i = 0; i < (args.floor_only ? args.runs : 1); ++i) {
     auto run = MeasureFloor(*prepared, patches, *units, args);
