@@ -7,17 +7,8 @@
 # Usage: build_cli_test.sh PATCHBUILD_BINARY
 set -euo pipefail
 pb=$1
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../scripts/lib/target-kernel.sh
-source "$root/scripts/lib/target-kernel.sh"
-release=$(lp_target_release)
-cache=${FLEETPATCH_TEST_CACHE:-/var/tmp/fleetpatch-test-cache}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-build() { "$pb" build --target "$release" --keys "$work/keys" --cache-dir "$cache" "$@"; }
-
-"$pb" keys init "$work/keys" >/dev/null
+# shellcheck source=lib/kernel_test.sh
+source "$(dirname "$0")/lib/kernel_test.sh"
 
 # --json: one object with the facts (schema: patchbuild/README.md).
 build --patch "$root/examples/cmdline/cmdline.patch" --name lp_cmdline_fix --cve CVE-2024-0001 \

@@ -9,16 +9,10 @@
 # Usage: build_proof_test.sh PATCHBUILD_BINARY
 set -euo pipefail
 pb=$1
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../scripts/lib/target-kernel.sh
-source "$root/scripts/lib/target-kernel.sh"
-release=$(lp_target_release)
-cache=${FLEETPATCH_TEST_CACHE:-/var/tmp/fleetpatch-test-cache}
+# shellcheck source=lib/kernel_test.sh
+source "$(dirname "$0")/lib/kernel_test.sh"
 headers=/usr/src/linux-headers-$release
 [[ -f $headers/.config ]] || headers=/lib/modules/$release/build
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The target's config with the frame-pointer unwinder, plus exactly what
 # olddefconfig derives from that (so the tree's config check accepts it).
@@ -29,7 +23,6 @@ printf 'CONFIG_ARCH_WANT_FRAME_POINTERS=y\nCONFIG_FRAME_POINTER=y\n# CONFIG_STAC
   >>"$work/config-fp"
 ! cmp -s "$headers/.config" "$work/config-fp" || fail "the config did not change"
 
-"$pb" keys init "$work/keys" >/dev/null
 refused() {
   local name=$1 patch=$2
   shift 2

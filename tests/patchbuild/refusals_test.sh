@@ -10,17 +10,11 @@
 set -euo pipefail
 pb=$1
 shift
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../scripts/lib/target-kernel.sh
-source "$root/scripts/lib/target-kernel.sh"
-release=$(lp_target_release)
-cache=${FLEETPATCH_TEST_CACHE:-/var/tmp/fleetpatch-test-cache}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=lib/kernel_test.sh
+source "$(dirname "$0")/lib/kernel_test.sh"
 failures=0
+# Here a failure is counted and the next case runs.
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-"$pb" keys init "$work/keys" >/dev/null
 
 # name | exit status | strings the error line must contain (';'-separated)
 cases=(
