@@ -18,10 +18,13 @@ e2e_portal_init
 port=$(e2e_free_port)
 w=${E2E_WORK}
 mkdir -p "${w}/big"
-e2e_padded_ko "${w}/big/lp_cmdline.ko" $((24 << 20))
+# Versions of one stream (lp_cmdline), each with a module name of its own as
+# cumulative replacements must have (the portal refuses a clash at import).
 for v in 1 2 3 4 5 6 9; do
-	e2e_bundle "${w}/big-v${v}.bundle" --module "${w}/big/lp_cmdline.ko" --target "${E2E_FAKE_RELEASE}" \
-		--build-id "${E2E_FAKE_BUILD_ID}" --version "${v}"
+	e2e_padded_ko "${w}/big/lp_cmdline_v${v}.ko" $((24 << 20)) "lp_cmdline_v${v}"
+	e2e_bundle "${w}/big-v${v}.bundle" --module "${w}/big/lp_cmdline_v${v}.ko" --patch-id lp_cmdline \
+		--target "${E2E_FAKE_RELEASE}" --build-id "${E2E_FAKE_BUILD_ID}" --version "${v}"
+	rm -f -- "${w}/big/lp_cmdline_v${v}.ko"
 done
 
 check_data() { # what: the data dir after a kill

@@ -18,9 +18,12 @@ e2e_portal_start
 e2e_evil_start
 ko=$(e2e_lp_cmdline_ko)
 w=${E2E_WORK}
+# Versions of one stream (lp_cmdline), each with a module name of its own as
+# cumulative replacements must have (the portal refuses a clash at import).
 for v in 1 2 3; do
-	e2e_bundle "${w}/v${v}.bundle" --module "${ko}" --target "${E2E_FAKE_RELEASE}" --build-id "${E2E_FAKE_BUILD_ID}" \
-		--version "${v}" --description "v${v}"
+	ko_v=$(e2e_lp_cmdline_ko "lp_cmdline_v${v}")
+	e2e_bundle "${w}/v${v}.bundle" --module "${ko_v}" --patch-id lp_cmdline \
+		--target "${E2E_FAKE_RELEASE}" --build-id "${E2E_FAKE_BUILD_ID}" --version "${v}" --description "v${v}"
 done
 e2e_bundle "${w}/other.bundle" --module "${ko}" --target "${E2E_FAKE_RELEASE}" --build-id "${E2E_OTHER_BUILD_ID}" --version 5 \
 	--description "for another build"
@@ -71,7 +74,7 @@ sleep 1.1
 e2e_evil inject "\"bundle\":\"${w}/other.bundle\""
 once other-build
 in_effect_v 3 "${w}/status-other-build.json" || e2e_fail "other build id: v3 is no longer the one in effect"
-[[ "$(loaded)" == "lp_cmdline " ]] || e2e_fail "other build id: loaded $(loaded)"
+[[ "$(loaded)" == "lp_cmdline_v3 " ]] || e2e_fail "other build id: loaded $(loaded)"
 jq -e '.last_error | test("build id")' "${w}/status-other-build.json" >/dev/null ||
 	e2e_fail "other build id: no reason recorded: $(jq -c .last_error "${w}/status-other-build.json")"
 e2e_evil pass
@@ -84,7 +87,7 @@ sleep 1.1
 e2e_evil inject "\"bundle\":\"${w}/v1.bundle\""
 once rollback
 in_effect_v 3 "${w}/status-rollback.json" || e2e_fail "rollback: v3 is no longer in effect: $(cat "${w}/status-rollback.json")"
-[[ "$(loaded)" == "lp_cmdline " ]] || e2e_fail "rollback: loaded $(loaded)"
+[[ "$(loaded)" == "lp_cmdline_v3 " ]] || e2e_fail "rollback: loaded $(loaded)"
 jq -e '.last_error | test("rollback refused")' "${w}/status-rollback.json" >/dev/null ||
 	e2e_fail "rollback: no reason recorded: $(jq -c .last_error "${w}/status-rollback.json")"
 jq -e '.history[] | select(.version == 1) | .state == "refused"' "${w}/status-rollback.json" >/dev/null ||

@@ -7,7 +7,8 @@
 #   e2e_init NAME                  work dir $E2E_WORK (wiped), binaries, traps
 #   e2e_pki                        throwaway CA + server cert ($E2E_CA, 127.0.0.1, 10.0.2.2, lpvm-host)
 #   e2e_keys                       patchbuild keys init $E2E_KEYS
-#   e2e_lp_cmdline_ko              kbuild kmod/examples/lp_cmdline once (cached), prints the .ko path
+#   e2e_lp_cmdline_ko [NAME]       kbuild kmod/examples/lp_cmdline once (cached), prints the .ko path;
+#                                  with NAME, the same module under the module name NAME (NAME.ko)
 #   e2e_bundle OUT ARGS...         patchbuild bundle --keys $E2E_KEYS -o OUT ARGS...
 #   e2e_portal_init                eportal init; $E2E_ADMIN holds the admin token
 #   e2e_portal_start [PORT]        eportal serve over TLS; sets $E2E_PORT $E2E_URL $E2E_PORTAL_PID
@@ -122,27 +123,44 @@ e2e_keys() {
 }
 
 # kbuild of kmod/examples/lp_cmdline against the target headers, once per
-# cache dir (a lock keeps parallel tests from building it twice).
+# cache dir (a lock keeps parallel tests from building it twice). With NAME
+# (default lp_cmdline) the example's Kbuild is rewritten to link the same
+# objects into NAME.ko, so the module's .modinfo name= (and the name the
+# kernel knows it by) is NAME: each version of a cumulative stream needs a
+# module name of its own, as the portal refuses a clash at import.
 e2e_lp_cmdline_ko() {
-	local out=${E2E_CACHE}/kmod ko
-	ko=${out}/examples/lp_cmdline/lp_cmdline.ko
+	local name=${1:-lp_cmdline} out ko lock
+	[[ "${name}" =~ ^[A-Za-z_][A-Za-z0-9_]{0,54}$ ]] || e2e_fail "e2e_lp_cmdline_ko: bad module name '${name}'"
+	if [[ "${name}" == lp_cmdline ]]; then
+		out=${E2E_CACHE}/kmod lock=${E2E_CACHE}/kmod.lock
+	else
+		out=${E2E_CACHE}/kmod-${name} lock=${E2E_CACHE}/kmod-${name}.lock
+	fi
+	ko=${out}/examples/lp_cmdline/${name}.ko
 	mkdir -p -- "${E2E_CACHE}"
 	(
 		flock -w 300 9 || e2e_fail "timed out waiting for the kmod build lock"
 		if [[ ! -f "${ko}" ]]; then
 			# shellcheck source=/dev/null
 			source "${E2E_SRC_ROOT}/scripts/lib/target-kernel.sh"
-			local kdir
+			local kdir kbuild log=${out}.kbuild.log
 			kdir=$(lp_target_kdir) || e2e_fail "target kernel headers missing (scripts/install-deps)"
 			rm -rf -- "${out}"
 			mkdir -p -- "${out}"
 			tar -C "${E2E_SRC_ROOT}/kmod" --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 				--exclude='*.mod.c' --exclude='.*.cmd' --exclude=modules.order \
 				--exclude=Module.symvers -cf - . | tar -C "${out}" -xf -
-			make -s -C "${kdir}" M="${out}/examples/lp_cmdline" modules >"${E2E_CACHE}/kbuild.log" 2>&1 ||
-				{ cat "${E2E_CACHE}/kbuild.log" >&2; e2e_fail "kbuild of lp_cmdline failed"; }
+			kbuild=${out}/examples/lp_cmdline/Kbuild
+			if [[ "${name}" != lp_cmdline ]]; then
+				sed -i -e "s/^obj-m += lp_cmdline\.o\$/obj-m += ${name}.o/" -e "s/^lp_cmdline-y :=/${name}-y :=/" \
+					"${kbuild}"
+				grep -qx "obj-m += ${name}.o" "${kbuild}" && grep -q "^${name}-y :=" "${kbuild}" ||
+					e2e_fail "kmod/examples/lp_cmdline/Kbuild changed: cannot build it as ${name}"
+			fi
+			make -s -C "${kdir}" M="${out}/examples/lp_cmdline" modules >"${log}" 2>&1 ||
+				{ cat "${log}" >&2; e2e_fail "kbuild of lp_cmdline as ${name} failed"; }
 		fi
-	) 9>"${E2E_CACHE}/kmod.lock" || exit 1
+	) 9>"${lock}" || exit 1
 	[[ -f "${ko}" ]] || e2e_fail "no ${ko}"
 	printf '%s\n' "${ko}"
 }
@@ -289,11 +307,12 @@ e2e_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# lp_cmdline.ko with BYTES of random padding after the ELF image (ignored by
-# ELF readers; makes a large blob so a kill can land mid-transfer).
+# lp_cmdline.ko (built as module NAME if given) with BYTES of random padding
+# after the ELF image (ignored by ELF readers; makes a large blob so a kill
+# can land mid-transfer).
 e2e_padded_ko() {
 	local out=$1 bytes=$2 ko
-	ko=$(e2e_lp_cmdline_ko)
+	ko=$(e2e_lp_cmdline_ko "${3:-lp_cmdline}")
 	cp -- "${ko}" "${out}"
 	head -c "${bytes}" /dev/urandom >>"${out}"
 }
