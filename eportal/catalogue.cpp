@@ -62,6 +62,19 @@ std::vector<PatchPtr> Catalogue::Find(const std::string& patch_id, std::uint64_t
   return out;
 }
 
+PatchPtr Catalogue::FindModuleNameInStream(const std::string& patch_id, const KernelIdentity& target,
+                                           std::uint64_t version, const std::string& module_name) const {
+  std::shared_lock lock(mu_);
+  PatchPtr found;
+  for (const PatchPtr& p : patches_) {
+    const PatchRecord& r = p->record;
+    if (r.patch_id != patch_id || r.target != target || r.version == version || p->module_name != module_name)
+      continue;
+    if (!found || r.version < found->record.version) found = p;
+  }
+  return found;
+}
+
 DevicePlan Catalogue::PlanFor(const std::string& group, const KernelIdentity& identity) const {
   std::shared_lock lock(mu_);
   DevicePlan plan;

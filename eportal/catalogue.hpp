@@ -47,6 +47,13 @@ class Catalogue {
   std::vector<PatchPtr> Patches() const;
   // Every imported version of patch_id (any target); version 0 means all.
   std::vector<PatchPtr> Find(const std::string& patch_id, std::uint64_t version) const;
+  // Another version of patch_id for `target` whose module is named
+  // module_name (the lowest such version), or nullptr. Versions of one stream
+  // must not share a module name: a cumulative replacement is loaded while
+  // the module it replaces is live, and the kernel refuses a second module of
+  // one name (patchd would take it as already applied).
+  PatchPtr FindModuleNameInStream(const std::string& patch_id, const KernelIdentity& target, std::uint64_t version,
+                                  const std::string& module_name) const;
   DevicePlan PlanFor(const std::string& group, const KernelIdentity& identity) const;
   // Bumped on every change; lets callers notice that plans may have changed.
   std::uint64_t generation() const;

@@ -1,5 +1,7 @@
 // The CLI's init and client commands in-process (cli::Main) against the real
 // server on 127.0.0.1:0. Label integration.
+#include <algorithm>
+
 #include "common/file_util.hpp"
 #include "eportal/cli.hpp"
 #include "eportal/log.hpp"
@@ -18,6 +20,7 @@ using ::testing::internal::GetCapturedStdout;
 struct CliResult {
   int rc;
   std::string out;
+  std::string err;  // usage and HTTP errors
 };
 
 CliResult RunCli(std::vector<std::string> args) {
@@ -26,8 +29,7 @@ CliResult RunCli(std::vector<std::string> args) {
   int rc = cli::Main(args);
   std::string out = GetCapturedStdout();
   std::string err = GetCapturedStderr();
-  (void)err;  // usage and HTTP errors go to stderr; the tests check exit codes
-  return {rc, out};
+  return {rc, out, err};
 }
 
 std::string Trim(std::string s) {
@@ -115,6 +117,32 @@ TEST_F(IntegrationCli, UsageErrorsAndRefusals) {
   EXPECT_EQ(Client({"status"}, "ept_wrong").rc, 1);
   ASSERT_TRUE(WriteFileAtomic(tmp_ / "bad.bundle", "not a bundle"));
   EXPECT_EQ(Client({"patch", "import", (tmp_ / "bad.bundle").string()}, admin_).rc, 1);
+}
+
+TEST_F(IntegrationCli, ImportOfAVersionUnderAnEarlierVersionsModuleNameIsRefused) {
+  BundleSpec v1;
+  BundleSpec v2;
+  v2.version = 2;
+  v2.module = "module v2";  // module_name lp_cmdline, as v1's
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "v1.bundle", MakeBundle(pki_, v1)));
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "v2.bundle", MakeBundle(pki_, v2)));
+  ASSERT_EQ(Client({"patch", "import", (tmp_ / "v1.bundle").string()}, admin_).rc, 0);
+  CliResult refused = Client({"patch", "import", (tmp_ / "v2.bundle").string()}, admin_);
+  EXPECT_EQ(refused.rc, 1);
+  EXPECT_TRUE(refused.out.empty()) << refused.out;
+  EXPECT_NE(refused.err.find("HTTP 409: lp-cmdline version 2 for build " + TestIdentity().build_id +
+                             ": module name lp_cmdline is taken by version 1 of the stream"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  CliResult list = Client({"patch", "list", "--json"}, admin_);
+  ASSERT_EQ(list.rc, 0);
+  ASSERT_EQ(json::parse(list.out)["patches"].size(), 1u) << list.out;
+  EXPECT_EQ(json::parse(list.out)["patches"][0]["version"], 1);
+
+  v2.module_name = "lp_cmdline_v2";
+  ASSERT_TRUE(WriteFileAtomic(tmp_ / "v2.bundle", MakeBundle(pki_, v2)));
+  EXPECT_EQ(Client({"patch", "import", (tmp_ / "v2.bundle").string()}, admin_).rc, 0);
 }
 
 }  // namespace

@@ -31,8 +31,8 @@ std::string MakeBundle(const TestPki& pki, const BundleSpec& spec) {
   m.patch_id = spec.patch_id;
   m.version = spec.version;
   m.target = spec.target;
-  m.module_name = "lp_cmdline";
-  m.module_file = "lp_cmdline.ko";
+  m.module_name = spec.module_name;
+  m.module_file = spec.module_name + ".ko";
   m.module_sha256 = Sha256Hex(spec.module);
   m.module_size = spec.module.size();
   m.functions = {{"vmlinux", "cmdline_proc_show", 0}};

@@ -44,6 +44,7 @@ struct BundleSpec {
   std::uint64_t version = 1;
   KernelIdentity target = TestIdentity();
   std::string module = "\x7f" "ELF fake livepatch module bytes";
+  std::string module_name = "lp_cmdline";  // each version of a stream needs its own (module_file: NAME.ko)
   std::vector<std::string> cves = {"CVE-2024-1234"};
 };
 

@@ -118,6 +118,7 @@ TEST_F(RouterDeviceTest, NewestReleasedVersionWinsAndRevertWithdraws) {
   BundleSpec v2;
   v2.version = 2;
   v2.module = "module v2";
+  v2.module_name = "lp_cmdline_v2";
   ImportAndRelease(v2, "lab");
   json p = VerifiedPayload(Checkin(d.credential));
   ASSERT_EQ(p["patches"].size(), 1u);
@@ -127,6 +128,73 @@ TEST_F(RouterDeviceTest, NewestReleasedVersionWinsAndRevertWithdraws) {
   EXPECT_TRUE(p["patches"].empty());
   ASSERT_EQ(p["actions"].size(), 1u);
   EXPECT_EQ(p["actions"][0], (json{{"type", "revert"}, {"patch_id", "lp-cmdline"}}));
+}
+
+// A cumulative replacement is loaded while the module it replaces is live:
+// a new version under the module name of an earlier one is refused at import
+// (409, nothing stored) and the earlier version stays what devices get.
+TEST_F(RouterDeviceTest, NewVersionUnderAnEarlierVersionsModuleNameIsRefused) {
+  Enrolled d = Enroll("lab");
+  ImportAndRelease({}, "lab");  // lp-cmdline version 1, module lp_cmdline
+  const std::size_t audit_before = portal_->services().store.ListAudit()->size();
+  BundleSpec v2;
+  v2.version = 2;
+  v2.module = "module v2, same module name";
+  Response r = Call("POST", "/api/v1/admin/patches", MakeBundle(pki_, v2), admin_token_);
+  EXPECT_EQ(r.status, 409) << r.body;
+  json error = json::parse(r.body, nullptr, false);
+  EXPECT_EQ(error.value("error", ""), "conflict") << r.body;
+  const std::string message = error.value("message", "");
+  EXPECT_NE(message.find("lp-cmdline version 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("module name lp_cmdline is taken by version 1"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
+  // Nothing stored: no record, no blob, no audit entry, and it cannot be released.
+  EXPECT_EQ(portal_->services().store.ListPatches()->size(), 1u);
+  EXPECT_EQ(portal_->services().catalogue.Find("lp-cmdline", 2).size(), 0u);
+  EXPECT_EQ(Call("GET", "/api/v1/blobs/" + Sha256Hex(v2.module)).status, 404);
+  EXPECT_EQ(portal_->services().store.ListAudit()->size(), audit_before);
+  EXPECT_EQ(Call("POST", "/api/v1/admin/releases",
+                 json{{"patch_id", "lp-cmdline"}, {"version", 2}, {"group", "lab"}}.dump(), admin_token_)
+                .status,
+            404);
+  // The earlier version is still what the device gets, and its blob is served.
+  json p = VerifiedPayload(Checkin(d.credential));
+  ASSERT_EQ(p["patches"].size(), 1u);
+  EXPECT_EQ(p["patches"][0]["blob"], Sha256Hex(BundleSpec{}.module));
+  EXPECT_EQ(Call("GET", "/api/v1/blobs/" + Sha256Hex(BundleSpec{}.module)).status, 200);
+
+  // Imported out of order, a lower version under a later one's name is refused the same way.
+  BundleSpec v5;
+  v5.version = 5;
+  v5.module = "module v5";
+  v5.module_name = "lp_cmdline_v5";
+  ASSERT_EQ(Call("POST", "/api/v1/admin/patches", MakeBundle(pki_, v5), admin_token_).status, 200);
+  BundleSpec v4 = v5;
+  v4.version = 4;
+  v4.module = "module v4";
+  r = Call("POST", "/api/v1/admin/patches", MakeBundle(pki_, v4), admin_token_);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("taken by version 5"), std::string::npos) << r.body;
+
+  // Under a module name of its own, version 2 imports and, released, replaces version 1.
+  v2.module_name = "lp_cmdline_v2";
+  ImportAndRelease(v2, "lab");
+  p = VerifiedPayload(Checkin(d.credential));
+  ASSERT_EQ(p["patches"].size(), 1u);
+  EXPECT_EQ(p["patches"][0]["blob"], Sha256Hex(v2.module));
+  EXPECT_EQ(portal_->services().store.ListPatches()->size(), 3u);
+}
+
+// A device runs one kernel build, so only versions for the same build can be
+// live together: the same module name for another build is no clash.
+TEST_F(RouterDeviceTest, ModuleNameMayRepeatForAnotherBuild) {
+  ImportAndRelease({}, "lab");
+  BundleSpec other_build;
+  other_build.version = 2;
+  other_build.target = TestIdentity(std::string(40, 'b'));
+  other_build.module = "module for another build";
+  EXPECT_EQ(Call("POST", "/api/v1/admin/patches", MakeBundle(pki_, other_build), admin_token_).status, 200);
+  EXPECT_EQ(portal_->services().store.ListPatches()->size(), 2u);
 }
 
 TEST_F(RouterDeviceTest, BlobsAreServedByHashWithoutCredential) {
