@@ -16,6 +16,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNetwork: return "network error";
     case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kNothingToDo: return "nothing to do";
   }
   return "unknown error";
 }

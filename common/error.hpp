@@ -25,6 +25,7 @@ enum class ErrorCode {
   kNetwork,           // transport failure talking to a peer
   kTimeout,           // a bounded wait ran out
   kInternal,          // a bug or an unexpected third-party failure
+  kNothingToDo,       // the input asks for no change (a patch that changes no live function)
 };
 
 const char* ErrorCodeName(ErrorCode code);

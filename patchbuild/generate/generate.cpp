@@ -79,8 +79,8 @@ Expected<GeneratedPatch> GenerateLivepatchSource(const std::vector<ObjectInput>&
   }
   // Every unit came out identical (e.g. a header change no unit uses).
   if (patch.objects.empty())
-    return MakeError(ErrorCode::kNotFound, "the patch changes no function in any of the " +
-                                               std::to_string(inputs.size()) + " compiled units (nothing to patch)");
+    return MakeError(ErrorCode::kNothingToDo, "the patch changes no function in any of the " +
+                                                  std::to_string(inputs.size()) + " compiled units (nothing to patch)");
   LP_TRY(CheckUniqueNames(patch));
   LP_TRY(WriteModuleSources(patch, options));
   return patch;

@@ -177,10 +177,10 @@ Status Planner::CheckInitOrExitChanges() const {
   // (GenerateLivepatchSource names the object in front of these messages.)
   if (plan_.replaced.empty() && plan_.new_functions.empty()) {
     if (init_or_exit_changed_.empty())
-      return MakeError(ErrorCode::kNotFound, "the patch changes no function (nothing to patch)");
+      return MakeError(ErrorCode::kNothingToDo, "the patch changes no function (nothing to patch)");
     std::string names;
     for (const elf::Symbol* s : init_or_exit_changed_) names += (names.empty() ? "" : ", ") + s->name;
-    return MakeError(ErrorCode::kNotFound, "only __init/__exit code changed (" + names +
+    return MakeError(ErrorCode::kNothingToDo, "only __init/__exit code changed (" + names +
                                                "): it already ran or runs only at unload, nothing to patch");
   }
   if (init_or_exit_changed_.empty()) return Ok();

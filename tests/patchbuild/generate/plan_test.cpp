@@ -221,7 +221,7 @@ TEST(PlanRefusal, OnlyInitCodeChangedIsNothingToPatch) {
   patched.replace(patched.find("setup_value = 1"), 15, "setup_value = 2");
   auto err = PlanError(kInitAndLive, patched);
   ASSERT_TRUE(err);
-  EXPECT_EQ(err->code, ErrorCode::kNotFound);  // patchbuild build: exit 3
+  EXPECT_EQ(err->code, ErrorCode::kNothingToDo);  // patchbuild build: exit 3
   EXPECT_NE(err->message.find("only __init/__exit code changed (setup)"), std::string::npos) << err->message;
 }
 
@@ -239,7 +239,7 @@ TEST(PlanRefusal, InitCodeChangedNextToLiveCodeIsRefusedNamingTheSection) {
 TEST(PlanRefusal, UnchangedObjectSaysThePatchChangesNoFunction) {
   auto err = PlanError(kInitAndLive, std::string(kInitAndLive) + "/* a comment */\n");
   ASSERT_TRUE(err);
-  EXPECT_EQ(err->code, ErrorCode::kNotFound);
+  EXPECT_EQ(err->code, ErrorCode::kNothingToDo);
   EXPECT_EQ(err->message, "the patch changes no function (nothing to patch)");
 }
 
@@ -320,7 +320,7 @@ TEST(GenerateUnits, NoUnitChangedIsNothingToPatch) {
   CompileUnits(u, {kUsesIt, kIgnoresIt}, false);
   auto patch = Generate(u);
   ASSERT_FALSE(patch);
-  EXPECT_EQ(patch.error().code, ErrorCode::kNotFound);  // patchbuild build: exit 3
+  EXPECT_EQ(patch.error().code, ErrorCode::kNothingToDo);  // patchbuild build: exit 3
   EXPECT_NE(patch.error().message.find("no function in any of the 2 compiled units"), std::string::npos)
       << patch.error().message;
 }
