@@ -25,7 +25,6 @@
 #include "patchbuild/commands.hpp"
 #include "patchbuild/generate/pipeline.hpp"
 #include "patchbuild/module_name.hpp"
-#include "patchbuild/symbols/symbol_text.hpp"
 
 namespace lp::patchbuild::cli {
 namespace {
@@ -140,22 +139,6 @@ BundleRequest ToBundle(const po::variables_map& vm, const std::string& name, con
   return r;
 }
 
-// A symbol file given on the command line must parse (Debian's stub
-// System.map is refused here, with a pointer to the -dbg package).
-Status CheckSymbolFile(const po::variables_map& vm) {
-  if (vm.count("kallsyms") && vm.count("system-map"))
-    return MakeError(ErrorCode::kInvalidArgument, "give at most one of --kallsyms and --system-map");
-  for (const char* flag : {"kallsyms", "system-map"}) {
-    if (!vm.count(flag)) continue;
-    const fs::path file = Opt(vm, flag);
-    auto text = ReadFile(file, 256u << 20);
-    if (!text) return text.error().WithContext(std::string("--") + flag);
-    auto table = std::string(flag) == "kallsyms" ? symbols::ParseKallsymsFile(*text) : symbols::ParseSystemMap(*text);
-    if (!table) return table.error().WithContext(file.string());
-  }
-  return Ok();
-}
-
 // Everything that can be checked in well under a second, before the tree is
 // prepared and anything is compiled: the target's files, the keys, the
 // symbol file and where the bundle goes.
@@ -169,7 +152,10 @@ Status Preflight(const po::variables_map& vm, const generate::PipelineOptions& o
   if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
     return MakeError(ErrorCode::kInvalidArgument, out_dir.string() + ": -o must be a directory");
   LP_TRY(CheckSigningKeys(ToBundle(vm, options.name, fs::path(), options.tree.target.release, fs::path())));
-  return CheckSymbolFile(vm);
+  // A symbol file must parse (Debian's stub System.map is refused here).
+  auto symbol_file = generate::ReadSymbolFile(options);
+  if (!symbol_file) return symbol_file.error();
+  return Ok();
 }
 
 // How a failure ends the command: one line on stderr, and with --json the
@@ -217,7 +203,7 @@ int RunBuild(const Args& args, Io io) {
   if (!built) {
     // The pipeline's documented codes: no changed function, or a change
     // livepatching cannot express (see patchbuild/generate/README.md).
-    int code = built.error().code == ErrorCode::kNotFound      ? kExitNoChange
+    int code = built.error().code == ErrorCode::kNothingToDo   ? kExitNoChange
                : built.error().code == ErrorCode::kUnsupported ? kExitUnreconcilable
                                                                 : kExitError;
     return fail(built.error(), code);

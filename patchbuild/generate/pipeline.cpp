@@ -77,18 +77,14 @@ class Laps {
 // would be wrong). Their addresses are taken from the decode, so a dump of a
 // KASLR boot or one read without root (all zeros) still locates code in the
 // image; the dump's own value is the module lines.
-Expected<symbols::SymbolTable> KallsymsFromDump(const std::filesystem::path& file,
+Expected<symbols::SymbolTable> KallsymsFromDump(const symbols::SymbolTable& dump, const std::filesystem::path& file,
                                                 const symbols::VmlinuxImage& image) {
-  auto text = ReadFile(file, 256u << 20);
-  if (!text) return text.error();
-  auto dump = symbols::ParseKallsymsFile(*text);
-  if (!dump) return dump.error().WithContext(file.string());
   auto decoded = symbols::DecodeKallsyms(image);
   if (!decoded) return decoded.error();
   symbols::SymbolTable table;
-  table.Reserve(dump->size());
+  table.Reserve(dump.size());
   size_t next = 0;
-  for (symbols::Symbol s : dump->symbols()) {
+  for (symbols::Symbol s : dump.symbols()) {
     if (s.object == symbols::kVmlinux) {
       if (next >= decoded->size() || decoded->symbols()[next].name != s.name)
         return MakeError(ErrorCode::kVerification,
@@ -109,17 +105,24 @@ Expected<symbols::SymbolTable> KallsymsFromDump(const std::filesystem::path& fil
 
 }  // namespace
 
-Expected<symbols::SymbolTable> LoadTargetSymbols(const PipelineOptions& options, const symbols::VmlinuxImage& image) {
+Expected<std::optional<symbols::SymbolTable>> ReadSymbolFile(const PipelineOptions& options) {
   if (!options.kallsyms.empty() && !options.system_map.empty())
     return MakeError(ErrorCode::kInvalidArgument, "give at most one of --kallsyms and --system-map");
-  if (!options.kallsyms.empty()) return KallsymsFromDump(options.kallsyms, image);
-  if (!options.system_map.empty()) {
-    auto text = ReadFile(options.system_map, 256u << 20);
-    if (!text) return text.error();
-    auto table = symbols::ParseSystemMap(*text);
-    if (!table) return table.error().WithContext(options.system_map.string());
-    return table;
-  }
+  const bool kallsyms = !options.kallsyms.empty();
+  const std::filesystem::path& file = kallsyms ? options.kallsyms : options.system_map;
+  if (file.empty()) return std::optional<symbols::SymbolTable>();
+  auto text = ReadFile(file, 256u << 20);
+  if (!text) return text.error().WithContext(kallsyms ? "--kallsyms" : "--system-map");
+  auto table = kallsyms ? symbols::ParseKallsymsFile(*text) : symbols::ParseSystemMap(*text);
+  if (!table) return table.error().WithContext(file.string());
+  return std::optional<symbols::SymbolTable>(std::move(*table));
+}
+
+Expected<symbols::SymbolTable> LoadTargetSymbols(const PipelineOptions& options, const symbols::VmlinuxImage& image) {
+  auto file = ReadSymbolFile(options);
+  if (!file) return file.error();
+  if (*file && !options.kallsyms.empty()) return KallsymsFromDump(**file, options.kallsyms, image);
+  if (*file) return std::move(**file);
   auto table = symbols::DecodeKallsyms(image);
   if (!table) return table.error().WithContext("kallsyms of the target's vmlinux");
   return table;
@@ -191,26 +194,30 @@ Error Mismatch(const std::string& line) {
                        line);
 }
 
-Status ProveModuleObject(const GeneratedObject& object, const std::filesystem::path& original_path,
+// The rebuilt original of a replaced function (the diff found it there).
+Expected<symbols::FunctionCode> OriginalCode(const elf::ObjectFile& original, const ReplacedFunction& f) {
+  const elf::Symbol* sym = original.FindSymbol(f.old_name);
+  if (!sym || !sym->IsFunction() || !sym->section)
+    return MakeError(ErrorCode::kInternal, f.old_name + ": not a function of " + original.path().string());
+  return ToFunctionCode(original, *sym);
+}
+
+Status ProveModuleObject(const GeneratedObject& object, const elf::ObjectFile& original,
                          const std::filesystem::path& moddir, ShippedProof& proof) {
   auto ko_path = FindModuleFile(moddir, object.object_name);
   if (!ko_path) return ko_path.error();
   auto ko = elf::ObjectFile::Open(*ko_path);
   if (!ko) return ko.error().WithContext("the shipped module");
-  auto original = elf::ObjectFile::Open(original_path);
-  if (!original) return original.error();
   for (const ReplacedFunction& f : object.replaced) {
-    const elf::Symbol* mine = (*original)->FindSymbol(f.old_name);
+    auto code = OriginalCode(original, f);
+    if (!code) return code.error();
     const elf::Symbol* shipped = FindFunction(**ko, f.old_name, f.sympos);
-    if (!mine || !mine->IsFunction() || !mine->section)
-      return MakeError(ErrorCode::kInternal, f.old_name + ": not a function of " + original_path.string());
     if (!shipped)
       return Mismatch(f.old_name + "," + std::to_string(f.sympos) + " is not a function of " + ko_path->string());
-    const auto code = ToFunctionCode(**original, *mine);
-    if (auto diff = CompareModuleFunction(f.old_name, code, ToFunctionCode(**ko, *shipped)))
+    if (auto diff = CompareModuleFunction(f.old_name, *code, ToFunctionCode(**ko, *shipped)))
       return Mismatch(*diff + " (" + ko_path->string() + ")");
     ++proof.module_functions;
-    proof.module_bytes += code.bytes.size();
+    proof.module_bytes += code->bytes.size();
   }
   return Ok();
 }
@@ -226,28 +233,25 @@ Status ProveAgainstShipped(const PipelineResult& result, const symbols::SymbolTa
     if (object.replaced.empty()) continue;
     // Each object from its own diff: units whose code did not change are left
     // out of patch.objects, so objects and compiled pairs do not line up.
-    const std::filesystem::path original_path = object.diff.original_path;
+    auto original = elf::ObjectFile::Open(object.diff.original_path);
+    if (!original) return original.error();
     if (object.object_name != symbols::kVmlinux) {
-      LP_TRY(ProveModuleObject(object, original_path, moddir, proof));
+      LP_TRY(ProveModuleObject(object, **original, moddir, proof));
       continue;
     }
-    auto original = elf::ObjectFile::Open(original_path);
-    if (!original) return original.error();
     for (const ReplacedFunction& f : object.replaced) {
-      const elf::Symbol* sym = (*original)->FindSymbol(f.old_name);
-      if (!sym || !sym->IsFunction() || !sym->section)
-        return MakeError(ErrorCode::kInternal, f.old_name + ": not a function of " + original_path.string());
+      auto code = OriginalCode(**original, f);
+      if (!code) return code.error();
       auto address = AddressOf(table, object.object_name, f);
       if (!address) return address.error();
       std::optional<uint64_t> extent;
       if (auto next = table.NextAddressAfter(object.object_name, *address)) extent = *next - *address;
-      const auto code = ToFunctionCode(**original, *sym);
       // Instruction by instruction first, so a mismatch names the first
       // differing instruction even when the lengths differ too; then with
       // the extent (the shipped function ends where the original does).
       size_t instructions = 0;
       for (const auto limit : {std::optional<uint64_t>(), extent}) {
-        auto compared = symbols::CompareWithShipped(image, *address, code, limit, &table);
+        auto compared = symbols::CompareWithShipped(image, *address, *code, limit, &table);
         if (!compared) return compared.error().WithContext("comparing " + f.old_name + " with the shipped kernel");
         if (!compared->matches()) return Mismatch(symbols::DescribeMismatch(f.old_name, *compared->mismatch));
         instructions = compared->instructions;
@@ -371,17 +375,8 @@ Status RunStages(const PipelineOptions& options, PipelineResult& result) {
 
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options) {
   PipelineResult result;
-  auto run = RunStages(options, result);
-  if (run) return result;
-  // kNotFound is the caller's "nothing to patch" (patchbuild exit 3): only
-  // generate says that. A missing file, module or symbol of another stage is
-  // a bad input instead.
-  Error error = run.error();
-  const bool in_generate = result.stages.size() == 3;  // prepare, compile, symbols done
-  if (error.code == ErrorCode::kNotFound &&
-      !(in_generate && error.message.find("nothing to patch") != std::string::npos))
-    error.code = ErrorCode::kInvalidArgument;
-  return error;
+  LP_TRY(RunStages(options, result));
+  return result;
 }
 
 }  // namespace lp::patchbuild::generate

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,11 +71,17 @@ struct PipelineResult {
   ShippedProof proof;
 };
 
-// Error codes: kNotFound only when the patch leaves nothing to patch (no
+// Error codes: kNothingToDo when the patch leaves nothing to patch (no
 // function changed, or only __init/__exit code); kUnsupported for a change a
-// livepatch cannot carry; a missing file, module or symbol of the other
-// stages comes back as kInvalidArgument; kVerification when the proof fails.
+// livepatch cannot carry; kVerification when the proof fails; any other code
+// is a bad input or environment (a missing file, module or symbol).
 Expected<PipelineResult> BuildLivepatchFromPatches(const PipelineOptions& options);
+
+// options.kallsyms or options.system_map read and parsed (nothing when
+// neither is given); an error when both are, or when the file does not parse
+// (Debian's stub /boot/System.map). `patchbuild build` calls it before any
+// compile, to fail early.
+Expected<std::optional<symbols::SymbolTable>> ReadSymbolFile(const PipelineOptions& options);
 
 // The running kernel's symbol table as the pipeline uses it: options.kallsyms
 // (its vmlinux lines must be exactly image's kallsyms, in order; their
