@@ -97,12 +97,13 @@ Status RemoveObjects(const PreparedTree& tree, const std::vector<TranslationUnit
 
 // Builds the originals of a local header's neighbours so their .cmd records
 // exist (units.hpp). Failures are expected (files outside the config) and
-// ignored; the log stays in out_dir.
+// ignored; the log stays in out_dir. Same KCFLAGS as the sides: kbuild
+// rebuilds prepare-time objects (asm-offsets.s, bounds.s) when they change.
 Status BuildHeaderNeighbours(const PreparedTree& tree, const std::vector<TranslationUnit>& neighbours,
-                             const fs::path& out_dir) {
+                             const fs::path& out_dir, const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals = {"-k"};
   for (const auto& u : neighbours) goals.push_back(u.object.string());
-  CommandSpec spec = BuildCommand(tree.MakeArgv(goals));
+  CommandSpec spec = BuildCommand(SideArgv(tree, goals, include_dirs));
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   return WriteFileAtomic(out_dir / "make-header-users.log", DescribeArgv(spec.argv) + "\n" + result->output);
@@ -162,7 +163,7 @@ Expected<CompileResult> CompileTwice(const PreparedTree& tree, const PatchSeries
   clock.Lap("patch-check");
   auto neighbours = UnbuiltNeighboursOfLocalHeaders(tree.source_dir, patches);
   if (!neighbours.empty()) {
-    LP_TRY(BuildHeaderNeighbours(tree, neighbours, out_dir));
+    LP_TRY(BuildHeaderNeighbours(tree, neighbours, out_dir, options.include_dirs));
     clock.Lap("build-header-users");
   }
   auto units = UnitsToBuild(tree, patches, options);

@@ -23,24 +23,31 @@ check_build() {
 build --patch "$patch" --name lp_kill -o "$work/warm" --json >"$work/warm.json" 2>"$work/warm.err" ||
   fail "warm-up build failed: $(cat "$work/warm.err")"
 check_build "$work/warm.json" "warm-up"
-# The tree the build used: the one whose stamp for the unit was written last.
-stamp=$(ls -t "$cache/$release"-*/original-stamps/fs/proc/cmdline.o.stamp | head -n1)
-tree=${stamp%/original-stamps/*}
-object=$tree/linux/fs/proc/cmdline.o
-pristine=$(sha256sum <"$object")
-grep -q fleetpatch "$tree/linux/fs/proc/cmdline.c" && fail "the cached tree's source is not pristine"
+# The cache may hold other trees of this release (another config): the
+# object of each, before; the build's tree is the one it journals in.
+declare -A pristine_of
+for t in "$cache/$release"-*; do
+  [[ -f $t/linux/fs/proc/cmdline.o ]] && pristine_of[$t]=$(sha256sum <"$t/linux/fs/proc/cmdline.o")
+done
 
 # Kill the build while the overlay is applied (journal present): by then the
 # tree's source is patched and the unit's object removed or being rebuilt.
 setsid "$pb" build --target "$release" --keys "$work/keys" --cache-dir "$cache" --patch "$patch" \
   --name lp_kill -o "$work/killed" >"$work/killed.out" 2>&1 &
 victim=$!
+tree=
 for _ in $(seq 1 3000); do
-  [[ -e $tree/overlay/journal ]] && break
+  for journal in "$cache/$release"-*/overlay/journal; do
+    [[ -e $journal ]] && tree=${journal%/overlay/journal}
+  done
+  [[ -n $tree ]] && break
   kill -0 "$victim" 2>/dev/null || break
   sleep 0.01
 done
-[[ -e $tree/overlay/journal ]] || fail "the build ended before its patch was applied: $(cat "$work/killed.out")"
+[[ -n $tree ]] || fail "the build ended before its patch was applied: $(cat "$work/killed.out")"
+[[ -n ${pristine_of[$tree]:-} ]] || fail "$tree had no fs/proc/cmdline.o after the warm-up build"
+pristine=${pristine_of[$tree]}
+object=$tree/linux/fs/proc/cmdline.o
 sleep 0.3  # into the patched make
 kill -KILL -- -"$victim"
 wait "$victim" 2>/dev/null || true
