@@ -69,8 +69,21 @@ Expected<std::vector<PatchedFunction>> ParseFunctions(const Json& root) {
   return out;
 }
 
-Expected<std::vector<std::string>> ParseCves(const Json& root) {
+}  // namespace
+
+Status CheckPatchId(const std::string& patch_id) {
+  static const std::regex kPatchId("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  return CheckPattern(patch_id, kPatchId, "patch_id", "1-128 of [A-Za-z0-9._-], starting with a letter or digit");
+}
+
+Status CheckCveId(const std::string& cve, const std::string& field) {
   static const std::regex kCve("CVE-[0-9]{4}-[0-9]{4,}");
+  return CheckPattern(cve, kCve, field, "a CVE id (CVE-YYYY-NNNN)");
+}
+
+namespace {
+
+Expected<std::vector<std::string>> ParseCves(const Json& root) {
   auto arr = json_fields::GetArray(root, "cves", "");
   if (!arr) return arr.error();
   std::vector<std::string> out;
@@ -78,7 +91,7 @@ Expected<std::vector<std::string>> ParseCves(const Json& root) {
     std::string field = "cves[" + std::to_string(i) + "]";
     const Json& v = (**arr)[i];
     if (!v.is_string()) return FieldError(field, "must be a string");
-    LP_TRY(CheckPattern(v.get<std::string>(), kCve, field, "a CVE id (CVE-YYYY-NNNN)"));
+    LP_TRY(CheckCveId(v.get<std::string>(), field));
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -87,10 +100,9 @@ Expected<std::vector<std::string>> ParseCves(const Json& root) {
 // Fields whose values end up in file names, kernel module names or ustar
 // headers are restricted to what those places accept.
 Status CheckModuleFields(const Manifest& m) {
-  static const std::regex kPatchId("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   static const std::regex kModuleName("[A-Za-z0-9_]{1,55}");  // MODULE_NAME_LEN - 1
   static const std::regex kModuleFile("[A-Za-z0-9_.-]{1,96}\\.ko");
-  LP_TRY(CheckPattern(m.patch_id, kPatchId, "patch_id", "1-128 of [A-Za-z0-9._-]"));
+  LP_TRY(CheckPatchId(m.patch_id));
   LP_TRY(CheckPattern(m.module_name, kModuleName, "module_name", "1-55 of [A-Za-z0-9_]"));
   LP_TRY(CheckPattern(m.module_file, kModuleFile, "module_file", "a plain file name ending in .ko"));
   LP_TRY(json_fields::CheckHex(m.module_sha256, 32, "module_sha256"));

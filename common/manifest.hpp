@@ -50,4 +50,10 @@ std::string SerializeManifest(const Manifest& m);
 // ids or oversized input are each an error naming the field.
 Expected<Manifest> ParseManifest(std::string_view bytes);
 
+// The manifest's rules for two fields a producer takes from user input
+// (patchbuild's --patch-id and --cve), so it can refuse them before the
+// expensive work instead of when the manifest is made.
+Status CheckPatchId(const std::string& patch_id);
+Status CheckCveId(const std::string& cve, const std::string& field = "cves[]");
+
 }  // namespace lp

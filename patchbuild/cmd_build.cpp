@@ -17,6 +17,7 @@
 #include <ostream>
 
 #include "common/file_util.hpp"
+#include "common/manifest.hpp"
 #include "patchbuild/build/patch_set.hpp"
 #include "patchbuild/build/target.hpp"
 #include "patchbuild/build_report.hpp"
@@ -151,7 +152,12 @@ Status Preflight(const po::variables_map& vm, const generate::PipelineOptions& o
                                                options.tree.target.release + " (--vmlinuz)");
   if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
     return MakeError(ErrorCode::kInvalidArgument, out_dir.string() + ": -o must be a directory");
-  LP_TRY(CheckSigningKeys(ToBundle(vm, options.name, fs::path(), options.tree.target.release, fs::path())));
+  const BundleRequest request = ToBundle(vm, options.name, fs::path(), options.tree.target.release, fs::path());
+  // What the manifest will refuse, refused now rather than after the compile.
+  if (auto ok = CheckPatchId(request.patch_id); !ok) return ok.error().WithContext("--patch-id");
+  for (const auto& cve : request.cves)
+    if (auto ok = CheckCveId(cve, "cves[]"); !ok) return ok.error().WithContext("--cve");
+  LP_TRY(CheckSigningKeys(request));
   // A symbol file must parse (Debian's stub System.map is refused here).
   auto symbol_file = generate::ReadSymbolFile(options);
   if (!symbol_file) return symbol_file.error();

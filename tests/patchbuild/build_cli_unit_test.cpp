@@ -297,6 +297,14 @@ TEST_F(BuildCliErrors, ModuleNameFromPatchIdAndVersion) {
   ExpectRefused(With(With(Without(Args(), "--name"), "--patch-id", "lp-cmdline"), "--version", "2"), "5.10.0");
 }
 
+TEST_F(BuildCliErrors, PatchIdOrCveTheManifestWouldRefuse) {
+  // Refused before the tree (of 5.10 here) is looked at, with the manifest's rule.
+  ExpectRefused(With(Args(), "--patch-id", "_lead"), "--patch-id: field 'patch_id': must be 1-128 of [A-Za-z0-9._-]");
+  ExpectRefused(With(Args(), "--patch-id", "a b"), "--patch-id: field 'patch_id'");
+  ExpectRefused(With(Args(), "--cve", "CVE-24-1"), "--cve: field 'cves[]': must be a CVE id (CVE-YYYY-NNNN)");
+  EXPECT_FALSE(fs::exists(dir_ / "cache"));
+}
+
 TEST_F(BuildCliErrors, HelpListsTheFlags) {
   auto help = RunCli({"build", "--help"});
   EXPECT_EQ(help.code, cli::kExitOk);
