@@ -12,7 +12,7 @@ const std::set<std::string>& ValueOptions() {
   static const std::set<std::string> opts = {
       "--server", "--token", "--config", "--cacert", "--data-dir", "--listen", "--tls-cert", "--tls-key",
       "--root-pub", "--keys-json", "--keys-sig", "--portal-key", "--admin", "--role", "--groups", "--group",
-      "--exposed", "--expires-in", "--threads", "--poll-interval", "--answer-lifetime"};
+      "--exposed", "--expires-in", "--threads", "--poll-interval", "--answer-lifetime", "--database"};
   return opts;
 }
 
@@ -35,9 +35,11 @@ void PrintUsage() {
   std::cerr <<
       R"(usage:
   eportal serve [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [--tls-cert F --tls-key F]
-                [--threads N] [--poll-interval S] [--answer-lifetime S] [--quiet]
+                [--threads N] [--poll-interval S] [--answer-lifetime S] [--quiet] [--database PG]
   eportal init --data-dir DIR --root-pub root.pub --keys-json keys.json --keys-sig keys.json.sig
-               --portal-key portal.key [--admin NAME]
+               --portal-key portal.key [--admin NAME] [--database PG]
+    PG: a PostgreSQL libpq conninfo ("host=/run/postgresql dbname=eportal") or
+    postgresql:// URI, given to both init and serve; without it, SQLite in DIR.
   eportal [--server URL] [--token T | env EPORTAL_TOKEN] [--config FILE] [--cacert CA] COMMAND
     user add NAME --role viewer|releaser|admin [--groups a,b]
     token create --group G [--expires-in SECONDS]

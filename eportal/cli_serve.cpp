@@ -13,6 +13,8 @@ int RunServe(const std::vector<std::string>& args) {
   po::options_description desc("eportal serve");
   desc.add_options()
       ("data-dir", po::value<std::string>()->default_value("/var/lib/eportal"), "portal data directory")
+      ("database", po::value<std::string>()->default_value(""),
+       "PostgreSQL database (libpq conninfo or postgresql:// URI); default: SQLite in the data dir")
       ("listen", po::value<std::string>()->default_value("0.0.0.0:8443"), "ADDR:PORT (port 0: any free port)")
       ("tls-cert", po::value<std::string>(), "TLS certificate chain (PEM)")
       ("tls-key", po::value<std::string>(), "TLS private key (PEM)")
@@ -30,7 +32,7 @@ int RunServe(const std::vector<std::string>& args) {
     std::cerr << "eportal: need poll-interval > 0 and answer-lifetime > 2 * poll-interval\n";
     return 2;
   }
-  auto portal = Portal::Open(Get<std::string>(*vm, "data-dir"), settings);
+  auto portal = Portal::Open(Get<std::string>(*vm, "data-dir"), settings, Get<std::string>(*vm, "database"));
   if (!portal) {
     std::cerr << "eportal: " << portal.error().message << "\n";
     return 1;
@@ -64,13 +66,15 @@ int RunInit(const std::vector<std::string>& args) {
       ("keys-json", po::value<std::string>()->required(), "root-signed keys document")
       ("keys-sig", po::value<std::string>()->required(), "its signature")
       ("portal-key", po::value<std::string>()->required(), "the portal's online key (PEM private)")
-      ("admin", po::value<std::string>()->default_value("admin"), "name of the first admin");
+      ("admin", po::value<std::string>()->default_value("admin"), "name of the first admin")
+      ("database", po::value<std::string>()->default_value(""),
+       "PostgreSQL database (libpq conninfo or postgresql:// URI); default: SQLite in the data dir");
   auto vm = Parse(args, desc);
   if (!vm) return 2;
   InitOptions o{Get<std::string>(*vm, "data-dir"), Get<std::string>(*vm, "root-pub"),
                 Get<std::string>(*vm, "keys-json"), Get<std::string>(*vm, "keys-sig"),
                 Get<std::string>(*vm, "portal-key"), Get<std::string>(*vm, "admin")};
-  auto token = InitDataDir(o, std::time(nullptr));
+  auto token = InitDataDir(o, std::time(nullptr), Get<std::string>(*vm, "database"));
   if (!token) {
     std::cerr << "eportal init: " << token.error().message << "\n";
     return 1;

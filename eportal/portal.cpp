@@ -5,6 +5,7 @@
 #include "common/file_util.hpp"
 #include "common/keys.hpp"
 #include "eportal/log.hpp"
+#include "eportal/pg_store.hpp"
 #include "eportal/secrets.hpp"
 #include "eportal/sqlite_store.hpp"
 
@@ -51,22 +52,36 @@ Expected<TrustMaterial> CheckTrust(const TrustFiles& f, std::time_t now, bool al
 
 }  // namespace
 
-Expected<std::string> InitDataDir(const InitOptions& o, std::time_t now) {
+Expected<std::unique_ptr<Store>> OpenStore(const fs::path& data_dir, const std::string& database) {
+  if (database.empty()) {
+    auto store = SqliteStore::Open(data_dir / "portal.db");
+    if (!store) return store.error();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  auto store = PgStore::Open(database);
+  if (!store) return store.error();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+Expected<std::string> InitDataDir(const InitOptions& o, std::time_t now, const std::string& database) {
   const fs::path& dir = o.data_dir;
   std::error_code ec;
-  if (fs::exists(dir / "portal.db", ec))
+  if (fs::exists(dir / "portal.db", ec) || (!database.empty() && fs::exists(dir / "portal.key", ec)))
     return MakeError(ErrorCode::kConflict, dir.string() + " already holds a portal");
   auto files = ReadTrustFiles(o.root_pub, o.keys_json, o.keys_sig, o.portal_key);
   if (!files) return files.error();
   auto trust = CheckTrust(*files, now, /*allow_expired=*/false);
   if (!trust) return trust.error();
   LP_TRY(MakeDirs(dir / "blobs"));
+  auto store = OpenStore(dir, database);
+  if (!store) return store.error();
+  auto users = (*store)->ListUsers();
+  if (!users) return users.error();
+  if (!users->empty()) return MakeError(ErrorCode::kConflict, "the database already holds a portal");
   LP_TRY(WriteFileAtomic(dir / "root.pub", files->root_pem));
   LP_TRY(WriteFileAtomic(dir / "keys.json", files->keys_json));
   LP_TRY(WriteFileAtomic(dir / "keys.json.sig", files->keys_sig));
   LP_TRY(WriteFileAtomic(dir / "portal.key", files->portal_pem, 0600));
-  auto store = SqliteStore::Open(dir / "portal.db");
-  if (!store) return store.error();
   std::string token = RandomSecret("ept_");
   UserRecord admin{o.admin_name, Role::kAdmin, {}, Sha256Of(token), now};
   nlohmann::json detail = {{"admin", o.admin_name}, {"portal_key", trust->portal.KeyId()}};
@@ -88,13 +103,14 @@ Portal::Portal(std::unique_ptr<Store> store, const fs::path& data_dir, TrustMate
   catalogue_.SetOnChange([this] { long_polls_.WakeAll(); });
 }
 
-Expected<std::unique_ptr<Portal>> Portal::Open(const fs::path& data_dir, PortalSettings settings) {
+Expected<std::unique_ptr<Portal>> Portal::Open(const fs::path& data_dir, PortalSettings settings,
+                                               const std::string& database) {
   auto files = ReadTrustFiles(data_dir / "root.pub", data_dir / "keys.json", data_dir / "keys.json.sig",
                               data_dir / "portal.key");
   if (!files) return files.error().WithContext("data dir " + data_dir.string() + " (run eportal init?)");
   auto trust = CheckTrust(*files, std::time(nullptr), /*allow_expired=*/true);
   if (!trust) return trust.error();
-  auto store = SqliteStore::Open(data_dir / "portal.db");
+  auto store = OpenStore(data_dir, database);
   if (!store) return store.error();
   std::unique_ptr<Portal> portal(new Portal(std::move(*store), data_dir, std::move(*trust), settings));
   LP_TRY(portal->Load());

@@ -1,5 +1,5 @@
 // A portal instance on a data directory:
-//   portal.db              SQLite store
+//   portal.db              SQLite store (unless a PostgreSQL database is named)
 //   blobs/<sha256>         module files
 //   root.pub               the offline root's public key (PEM)
 //   keys.json, keys.json.sig  the root-signed keys document
@@ -26,16 +26,24 @@ struct InitOptions {
   std::string admin_name = "admin";
 };
 
+// The portal's store: SQLite at data_dir/portal.db when database is empty,
+// else PostgreSQL at database (a libpq conninfo such as "host=/run/pg
+// dbname=eportal", or a postgresql:// URI). Blobs stay in data_dir either way.
+Expected<std::unique_ptr<Store>> OpenStore(const std::filesystem::path& data_dir, const std::string& database);
+
 // Creates a data dir: checks that keys.json verifies against the root and
 // lists the portal key with the portal role, copies the files in, creates
 // the database and the first admin user. Returns that user's token (shown
-// once). Refuses a data dir that already holds a portal.
-Expected<std::string> InitDataDir(const InitOptions& options, std::time_t now);
+// once). Refuses a data dir that already holds a portal. database: see
+// OpenStore (empty: SQLite in the data dir).
+Expected<std::string> InitDataDir(const InitOptions& options, std::time_t now,
+                                  const std::string& database = "");
 
 class Portal {
  public:
   static Expected<std::unique_ptr<Portal>> Open(const std::filesystem::path& data_dir,
-                                                PortalSettings settings = {});
+                                                PortalSettings settings = {},
+                                                const std::string& database = "");
 
   Services& services() { return services_; }
   // Writes batched last-seen times (see DeviceRegistry).

@@ -11,6 +11,9 @@
 #                                  with NAME, the same module under the module name NAME (NAME.ko)
 #   e2e_bundle OUT ARGS...         patchbuild bundle --keys $E2E_KEYS -o OUT ARGS...
 #   e2e_portal_init                eportal init; $E2E_ADMIN holds the admin token
+#                                  (E2E_DB=pg: first e2e_pg_start, and init/serve use that database)
+#   e2e_pg_start                   a throwaway PostgreSQL (initdb + pg_ctl on a socket in a temp dir,
+#                                  as the postgres user when root); sets $E2E_DATABASE, stopped at exit
 #   e2e_portal_start [PORT]        eportal serve over TLS; sets $E2E_PORT $E2E_URL $E2E_PORTAL_PID
 #   e2e_portal_stop [SIGNAL]       stop it (SIGTERM: graceful) and wait
 #   e2e_cli TOKEN ARGS...          the eportal admin CLI against $E2E_URL
@@ -29,6 +32,7 @@ E2E_FAKE_RELEASE=6.1.0-99-amd64
 E2E_FAKE_BUILD_ID=0123456789abcdef0123456789abcdef01234567
 E2E_OTHER_BUILD_ID=fedcba9876543210fedcba9876543210fedcba98
 E2E_PIDS=()
+E2E_PG_STOP=()
 
 e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
 
@@ -56,6 +60,11 @@ e2e_cleanup() {
 		wait "${pid}" 2>/dev/null || true
 	done
 	E2E_PIDS=()
+	if ((${#E2E_PG_STOP[@]})); then
+		"${E2E_PG_STOP[@]}" >/dev/null 2>&1 || true
+		rm -rf -- "${E2E_PG_DIR}"
+		E2E_PG_STOP=()
+	fi
 }
 
 # Start CMD in the background (stdout/stderr as the caller redirects them); its pid goes into PIDVAR.
@@ -172,10 +181,42 @@ e2e_bundle() {
 		{ tail -n 5 "${E2E_WORK}/bundle.log" >&2; e2e_fail "patchbuild bundle $*"; }
 }
 
+# Never the system cluster: its own initdb'd server on a Unix socket, no TCP.
+e2e_pg_start() {
+	local bindir as=() log=${E2E_WORK}/pg-setup.log
+	bindir=$(find /usr/lib/postgresql -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n1)
+	[[ -n "${bindir}" && -x "${bindir}/initdb" && -x "${bindir}/pg_ctl" ]] ||
+		e2e_fail "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (scripts/install-deps)"
+	E2E_PG_DIR=$(mktemp -d /tmp/lp-e2e-pg-XXXXXX)
+	# Postgres refuses to run as root.
+	if [[ $(id -u) -eq 0 ]]; then
+		chown postgres: "${E2E_PG_DIR}"
+		as=(runuser -u postgres --)
+	fi
+	"${as[@]}" "${bindir}/initdb" -D "${E2E_PG_DIR}/data" -A trust -U postgres -E UTF8 --locale=C --no-sync \
+		>"${log}" 2>&1 || { cat "${log}" >&2; e2e_fail "initdb"; }
+	E2E_PG_STOP=("${as[@]}" "${bindir}/pg_ctl" -D "${E2E_PG_DIR}/data" -m immediate -w -s stop)
+	"${as[@]}" "${bindir}/pg_ctl" -D "${E2E_PG_DIR}/data" -l "${E2E_PG_DIR}/server.log" -w -t 30 -s \
+		-o "-k ${E2E_PG_DIR} -c listen_addresses= -c fsync=off" start >>"${log}" 2>&1 ||
+		{ cat "${log}" "${E2E_PG_DIR}/server.log" >&2; e2e_fail "pg_ctl start"; }
+	"${as[@]}" "${bindir}/createdb" -h "${E2E_PG_DIR}" -U postgres eportal >>"${log}" 2>&1 ||
+		{ cat "${log}" >&2; e2e_fail "createdb"; }
+	E2E_DATABASE="host=${E2E_PG_DIR} dbname=eportal user=postgres"
+	e2e_log "PostgreSQL at ${E2E_DATABASE}"
+}
+
+# --database for eportal init/serve when the portal runs on PostgreSQL.
+e2e_db_args() {
+	E2E_DB_ARGS=()
+	if [[ ${E2E_DB:-} == pg && -z ${E2E_DATABASE:-} ]]; then e2e_pg_start; fi
+	if [[ -n ${E2E_DATABASE:-} ]]; then E2E_DB_ARGS=(--database "${E2E_DATABASE}"); fi
+}
+
 e2e_portal_init() {
+	e2e_db_args
 	E2E_ADMIN=$("${EPORTAL}" init --data-dir "${E2E_DATA}" --root-pub "${E2E_KEYS}/root.pub" \
 		--keys-json "${E2E_KEYS}/keys.json" --keys-sig "${E2E_KEYS}/keys.json.sig" \
-		--portal-key "${E2E_KEYS}/portal.key" 2>>"${E2E_WORK}/portal-init.log") ||
+		--portal-key "${E2E_KEYS}/portal.key" "${E2E_DB_ARGS[@]}" 2>>"${E2E_WORK}/portal-init.log") ||
 		{ cat "${E2E_WORK}/portal-init.log" >&2; e2e_fail "eportal init"; }
 	[[ -n "${E2E_ADMIN}" ]] || e2e_fail "eportal init printed no admin token"
 }
@@ -185,9 +226,10 @@ e2e_portal_init() {
 e2e_portal_start() {
 	local port=${1:-0} i extra=()
 	read -r -a extra <<<"${E2E_SERVE_ARGS:-}"
+	e2e_db_args
 	: >"${E2E_WORK}/portal.port"
 	e2e_bg E2E_PORTAL_PID "${EPORTAL}" serve --data-dir "${E2E_DATA}" --listen "127.0.0.1:${port}" \
-		--tls-cert "${E2E_CERT}" --tls-key "${E2E_CERT_KEY}" --threads 2 "${extra[@]}" \
+		--tls-cert "${E2E_CERT}" --tls-key "${E2E_CERT_KEY}" --threads 2 "${extra[@]}" "${E2E_DB_ARGS[@]}" \
 		>"${E2E_WORK}/portal.port" 2>>"${E2E_WORK}/portal.log"
 	for ((i = 0; i < 150; i++)); do
 		if grep -q 'listening on port' "${E2E_WORK}/portal.port" 2>/dev/null; then break; fi
