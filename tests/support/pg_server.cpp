@@ -67,10 +67,12 @@ int Run(const std::vector<std::string>& argv, const fs::path& log) {
 Expected<std::unique_ptr<PgServer>> PgServer::Start() {
   std::unique_ptr<PgServer> s(new PgServer());
   s->bindir_ = FindBinDir();
-  if (s->bindir_.empty())
+  std::error_code ec;
+  if (s->bindir_.empty() || !fs::exists(s->bindir_ / "initdb", ec) || !fs::exists(s->bindir_ / "pg_ctl", ec))
     return MakeError(ErrorCode::kNotFound,
-                     "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin; "
-                     "install the postgresql package (scripts/install-deps) or set LP_PG_BINDIR");
+                     "PostgreSQL server binaries (initdb, pg_ctl) not found in " +
+                         (s->bindir_.empty() ? std::string("/usr/lib/postgresql/*/bin") : s->bindir_.string()) +
+                         ": install the postgresql package (scripts/install-deps) or set LP_PG_BINDIR");
   std::string tmpl = (fs::temp_directory_path() / "lp-pg-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) return MakeError(ErrorCode::kIo, "mkdtemp failed");
   s->dir_ = tmpl;
