@@ -50,6 +50,22 @@ Expected<TrustMaterial> CheckTrust(const TrustFiles& f, std::time_t now, bool al
                        Base64Encode(f.keys_json), Base64Encode(f.keys_sig)};
 }
 
+// serve must use the back-end init used: SQLite would otherwise create an
+// empty portal.db beside a PostgreSQL portal's data dir, and --database
+// would ignore a SQLite portal's portal.db.
+Status CheckSameBackEnd(const fs::path& data_dir, const std::string& database) {
+  std::error_code ec;
+  const bool sqlite_portal = fs::exists(data_dir / "portal.db", ec);
+  if (database.empty() && !sqlite_portal)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     data_dir.string() + " has no portal.db: it was initialised with --database (PostgreSQL); "
+                                         "give serve the same --database");
+  if (!database.empty() && sqlite_portal)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     data_dir.string() + " holds a SQLite portal (portal.db): serve it without --database");
+  return Ok();
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<Store>> OpenStore(const fs::path& data_dir, const std::string& database) {
@@ -110,8 +126,16 @@ Expected<std::unique_ptr<Portal>> Portal::Open(const fs::path& data_dir, PortalS
   if (!files) return files.error().WithContext("data dir " + data_dir.string() + " (run eportal init?)");
   auto trust = CheckTrust(*files, std::time(nullptr), /*allow_expired=*/true);
   if (!trust) return trust.error();
+  LP_TRY(CheckSameBackEnd(data_dir, database));
   auto store = OpenStore(data_dir, database);
   if (!store) return store.error();
+  // An empty database is not a portal (init writes its admin): serving it
+  // would refuse every token and look like a lost database.
+  auto users = (*store)->ListUsers();
+  if (!users) return users.error();
+  if (users->empty())
+    return MakeError(ErrorCode::kNotFound, "the database holds no portal (no users): run eportal init" +
+                                               std::string(database.empty() ? "" : " with the same --database"));
   std::unique_ptr<Portal> portal(new Portal(std::move(*store), data_dir, std::move(*trust), settings));
   LP_TRY(portal->Load());
   return portal;

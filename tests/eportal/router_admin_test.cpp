@@ -137,6 +137,22 @@ TEST_F(RouterAdminTest, StateSurvivesARestart) {
   EXPECT_EQ(payload["patches"].size(), 1u);
 }
 
+// serve opens the back-end init used, or says which one that was.
+TEST_F(RouterAdminTest, OpenRefusesTheOtherBackEnd) {
+  portal_.reset();
+  auto pg = Portal::Open(data_dir_, {}, "host=/nonexistent dbname=eportal");
+  ASSERT_FALSE(pg);
+  EXPECT_NE(pg.error().message.find("holds a SQLite portal (portal.db): serve it without --database"),
+            std::string::npos)
+      << pg.error().message;
+  std::filesystem::rename(data_dir_ / "portal.db", data_dir_ / "portal.db.away");
+  auto sqlite = Portal::Open(data_dir_);
+  ASSERT_FALSE(sqlite);
+  EXPECT_NE(sqlite.error().message.find("has no portal.db: it was initialised with --database"), std::string::npos)
+      << sqlite.error().message;
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ / "portal.db"));  // not created empty on the way
+}
+
 TEST(InitDataDirTest, RefusesPortalKeyNotInKeysDocument) {
   lp::testing::TempDir tmp;
   TestPki pki = TestPki::Make();
