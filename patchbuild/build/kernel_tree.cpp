@@ -100,9 +100,11 @@ Status RemoveTree(const fs::path& dir) {
 
 }  // namespace
 
-std::vector<std::string> PreparedTree::MakeArgv(const std::vector<std::string>& goals) const {
-  std::vector<std::string> argv = {"make", "-C", source_dir.string(), "-j" + std::to_string(jobs),
-                                   std::string("KCFLAGS=") + kExtraCflags};
+std::vector<std::string> PreparedTree::MakeArgv(const std::vector<std::string>& goals,
+                                                const std::vector<fs::path>& include_dirs) const {
+  std::string kcflags = std::string("KCFLAGS=") + kExtraCflags;
+  for (const auto& include : include_dirs) kcflags += " -I" + fs::absolute(include).string();
+  std::vector<std::string> argv = {"make", "-C", source_dir.string(), "-j" + std::to_string(jobs), kcflags};
   argv.insert(argv.end(), goals.begin(), goals.end());
   return argv;
 }

@@ -62,8 +62,13 @@ struct PreparedTree {
   FileLock lock;
 
   std::filesystem::path OverlayDir() const { return dir / "overlay"; }
-  // make -C <source_dir> -j<jobs> KCFLAGS=<kExtraCflags> <goals...>
-  std::vector<std::string> MakeArgv(const std::vector<std::string>& goals) const;
+  std::filesystem::path OriginalStampsDir() const { return dir / "original-stamps"; }
+  // make -C <source_dir> -j<jobs> KCFLAGS="<kExtraCflags>[ -I<abs dir>...]" <goals...>
+  // Every make in the tree should pass the same include_dirs: kbuild records
+  // KCFLAGS and rebuilds prepare-time objects (asm-offsets.s, bounds.s) when
+  // they change.
+  std::vector<std::string> MakeArgv(const std::vector<std::string>& goals,
+                                    const std::vector<std::filesystem::path>& include_dirs = {}) const;
 };
 
 // $FLEETPATCH_CACHE_DIR, else $XDG_CACHE_HOME/fleetpatch/trees, else

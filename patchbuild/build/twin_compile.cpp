@@ -23,22 +23,12 @@ fs::path OutPath(const fs::path& out_dir, const fs::path& object, Side side) {
   return out_dir / object.parent_path() / name;
 }
 
-// make -C tree -jN KCFLAGS="<extra> -I<dir>..." <goals>
-std::vector<std::string> SideArgv(const PreparedTree& tree, const std::vector<std::string>& goals,
-                                  const std::vector<fs::path>& include_dirs) {
-  std::vector<std::string> argv = tree.MakeArgv(goals);
-  for (auto& arg : argv)
-    if (arg.rfind("KCFLAGS=", 0) == 0)
-      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
-  return argv;
-}
-
 // Builds all units of one side with one make invocation.
 Status Build(const PreparedTree& tree, const std::vector<TranslationUnit>& units, Side side,
              const fs::path& out_dir, const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals;
   for (const auto& u : units) goals.push_back(u.object.string());
-  CommandSpec spec = BuildCommand(SideArgv(tree, goals, include_dirs));
+  CommandSpec spec = BuildCommand(tree.MakeArgv(goals, include_dirs));
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   fs::path log = out_dir / (side == Side::kOriginal ? "make-orig.log" : "make-patched.log");
@@ -97,13 +87,12 @@ Status RemoveObjects(const PreparedTree& tree, const std::vector<TranslationUnit
 
 // Builds the originals of a local header's neighbours so their .cmd records
 // exist (units.hpp). Failures are expected (files outside the config) and
-// ignored; the log stays in out_dir. Same KCFLAGS as the sides: kbuild
-// rebuilds prepare-time objects (asm-offsets.s, bounds.s) when they change.
+// ignored; the log stays in out_dir. Same KCFLAGS as the sides (MakeArgv).
 Status BuildHeaderNeighbours(const PreparedTree& tree, const std::vector<TranslationUnit>& neighbours,
                              const fs::path& out_dir, const std::vector<fs::path>& include_dirs) {
   std::vector<std::string> goals = {"-k"};
   for (const auto& u : neighbours) goals.push_back(u.object.string());
-  CommandSpec spec = BuildCommand(SideArgv(tree, goals, include_dirs));
+  CommandSpec spec = BuildCommand(tree.MakeArgv(goals, include_dirs));
   auto result = RunCommand(spec);
   if (!result) return result.error().WithContext("running make");
   return WriteFileAtomic(out_dir / "make-header-users.log", DescribeArgv(spec.argv) + "\n" + result->output);
@@ -113,9 +102,9 @@ Status BuildHeaderNeighbours(const PreparedTree& tree, const std::vector<Transla
 // prove current (original_stamp.hpp), then collect all of them.
 Status BuildOriginals(const PreparedTree& tree, const std::vector<TranslationUnit>& units, const fs::path& out_dir,
                       const std::vector<fs::path>& include_dirs, std::vector<ObjectPair>& pairs) {
-  const OriginalStampStore stamps{tree.source_dir, tree.dir / "original-stamps"};
+  const OriginalStampStore stamps{tree.source_dir, tree.OriginalStampsDir()};
   const char* path = std::getenv("PATH");
-  const std::string key = OriginalStampStore::BuildKey(SideArgv(tree, {}, include_dirs), path ? path : "");
+  const std::string key = OriginalStampStore::BuildKey(tree.MakeArgv({}, include_dirs), path ? path : "");
   auto stale = stamps.Stale(units, key);
   if (!stale) return stale.error();
   if (stale->empty())

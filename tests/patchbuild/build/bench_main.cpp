@@ -61,16 +61,12 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 void Print(const std::string& stage, double seconds) { std::printf("%-24s %8.2f s\n", stage.c_str(), seconds); }
 
-fs::path CmdRecord(const fs::path& object) {
-  return object.parent_path() / ("." + object.filename().string() + ".cmd");
-}
-
 // The units' objects and .cmd records, as the tree has them now.
 std::vector<fs::path> UnitFiles(const std::vector<tree::TranslationUnit>& units) {
   std::vector<fs::path> files;
   for (const auto& u : units) {
     files.push_back(u.object);
-    files.push_back(CmdRecord(u.object));
+    files.push_back(tree::CmdFilePath(u.object));
   }
   return files;
 }
@@ -89,15 +85,6 @@ lp::Status CopyFiles(const fs::path& from, const fs::path& to, const std::vector
   return lp::Ok();
 }
 
-// The twin compile's make argv: MakeArgv with " -I<dir>" appended to KCFLAGS.
-std::vector<std::string> MakeArgv(const tree::PreparedTree& t, const std::vector<std::string>& goals,
-                                  const std::vector<fs::path>& include_dirs) {
-  std::vector<std::string> argv = t.MakeArgv(goals);
-  for (auto& arg : argv)
-    if (arg.rfind("KCFLAGS=", 0) == 0)
-      for (const auto& dir : include_dirs) arg += " -I" + fs::absolute(dir).string();
-  return argv;
-}
 
 // Removes the units' objects and builds them with one make, as CompileTwice does.
 lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tree::TranslationUnit>& units,
@@ -109,7 +96,7 @@ lp::Expected<double> BareMake(const tree::PreparedTree& t, const std::vector<tre
     goals.push_back(u.object.string());
   }
   auto start = std::chrono::steady_clock::now();
-  auto r = tree::RunCommand(tree::BuildCommand(MakeArgv(t, goals, include_dirs)));
+  auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals, include_dirs)));
   if (!r) return r.error();
   if (!r->ok()) return lp::MakeError(lp::ErrorCode::kInternal, "bare make failed: " + tree::FirstBuildError(r->output));
   return Since(start);
@@ -151,7 +138,7 @@ lp::Expected<std::vector<tree::TranslationUnit>> TouchedUnits(const tree::Prepar
   if (!neighbours.empty()) {
     std::vector<std::string> goals = {"-k"};
     for (const auto& u : neighbours) goals.push_back(u.object.string());
-    auto r = tree::RunCommand(tree::BuildCommand(MakeArgv(t, goals, include_dirs)));
+    auto r = tree::RunCommand(tree::BuildCommand(t.MakeArgv(goals, include_dirs)));
     if (!r) return r.error();
   }
   return tree::FindTouchedUnits(t.source_dir, patches);
@@ -209,7 +196,8 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) {
     std::cerr << "usage: patchbuild_tree_bench --patch FIX.patch [--patch ...] --target RELEASE [--source SRC] "
-                 "[--cache-dir DIR] [--out DIR] [--include-dir DIR ...] [--floor-only [--runs N] [--json] | --drop-originals]\n";
+                 "[--cache-dir DIR] [--out DIR] [--include-dir DIR ...] "
+                 "[--floor-only [--runs N] [--json] | --drop-originals]\n";
     return 1;
   }
   auto total_start = std::chrono::steady_clock::now();
@@ -245,7 +233,7 @@ int main(int argc, char** argv) {
     for (const auto& u : *units) {
       std::error_code ec;
       fs::remove(prepared->source_dir / u.object, ec);
-      fs::remove(prepared->dir / "original-stamps" / (u.object.string() + ".stamp"), ec);
+      fs::remove(prepared->OriginalStampsDir() / (u.object.string() + ".stamp"), ec);
     }
     return 0;
   }
