@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
     patches.push_back(std::move(*patch));
   }
   double build = 0;
-  if (!args.floor_only) {
+  if (!args.floor_only && !args.drop_originals) {  // the build and its ratio
     Print("parse-patch", Since(build_start));
     tree::CompileOptions compile_options;
     compile_options.include_dirs = args.include_dirs;
