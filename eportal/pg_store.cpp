@@ -173,6 +173,12 @@ Expected<pg::Result> PgStore::Query(const std::string& sql, const std::vector<pg
   return conn_.Query(sql, params);
 }
 
+Status PgStore::Execute(const std::string& sql, const std::vector<pg::Param>& params) {
+  auto r = Query(sql, params);
+  if (!r) return r.error();
+  return Ok();
+}
+
 Status PgStore::Atomically(const std::function<Status()>& fn) {
   std::lock_guard lock(mu_);
   if (in_transaction_) return MakeError(ErrorCode::kInternal, "nested Store::Atomically");
@@ -194,9 +200,7 @@ Status PgStore::InTransaction(const std::function<Status()>& fn) {
 
 Status PgStore::EnsureGroup(const std::string& name, std::int64_t now) {
   std::lock_guard lock(mu_);
-  auto r = Query("INSERT INTO groups(name, created) VALUES($1, $2) ON CONFLICT DO NOTHING", {name, now});
-  if (!r) return r.error();
-  return Ok();
+  return Execute("INSERT INTO groups(name, created) VALUES($1, $2) ON CONFLICT DO NOTHING", {name, now});
 }
 
 Expected<std::vector<std::string>> PgStore::ListGroups() {
@@ -208,13 +212,11 @@ Expected<std::vector<std::string>> PgStore::ListGroups() {
 
 Status PgStore::InsertDevice(const DeviceRecord& d) {
   std::lock_guard lock(mu_);
-  auto r = Query(
+  return Execute(
       "INSERT INTO devices(id, group_name, credential_sha256, hostname, release, build_id, arch,"
       " enrolled, last_checkin, applied_json, last_error) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
       {d.id, d.group, d.credential_sha256, d.hostname, d.identity.release, d.identity.build_id,
        d.identity.arch, d.enrolled, d.last_checkin, d.applied_json, d.last_error});
-  if (!r) return r.error();
-  return Ok();
 }
 
 Status PgStore::UpdateDeviceState(const DeviceRecord& d) {
@@ -232,11 +234,8 @@ Status PgStore::UpdateDeviceState(const DeviceRecord& d) {
 Status PgStore::UpdateLastSeen(const std::vector<std::pair<std::string, std::int64_t>>& seen) {
   if (seen.empty()) return Ok();
   return InTransaction([&]() -> Status {
-    for (const auto& [id, time] : seen) {
-      auto r = Query("UPDATE devices SET last_checkin=GREATEST(last_checkin, $1::bigint) WHERE id=$2",
-                     {time, id});
-      if (!r) return r.error();
-    }
+    for (const auto& [id, time] : seen)
+      LP_TRY(Execute("UPDATE devices SET last_checkin=GREATEST(last_checkin, $1::bigint) WHERE id=$2", {time, id}));
     return Ok();
   });
 }
@@ -252,10 +251,8 @@ Expected<std::vector<DeviceRecord>> PgStore::ListDevices() {
 
 Status PgStore::InsertEnrollToken(const EnrollTokenRecord& t) {
   std::lock_guard lock(mu_);
-  auto r = Query("INSERT INTO enroll_tokens(sha256, group_name, expires, created) VALUES($1,$2,$3,$4)",
+  return Execute("INSERT INTO enroll_tokens(sha256, group_name, expires, created) VALUES($1,$2,$3,$4)",
                  {t.sha256, t.group, t.expires, t.created});
-  if (!r) return r.error();
-  return Ok();
 }
 
 Expected<std::optional<EnrollTokenRecord>> PgStore::FindEnrollToken(const std::string& sha256) {
@@ -269,10 +266,8 @@ Expected<std::optional<EnrollTokenRecord>> PgStore::FindEnrollToken(const std::s
 
 Status PgStore::InsertUser(const UserRecord& u) {
   std::lock_guard lock(mu_);
-  auto r = Query("INSERT INTO users(name, role, groups_json, token_sha256, created) VALUES($1,$2,$3,$4,$5)",
+  return Execute("INSERT INTO users(name, role, groups_json, token_sha256, created) VALUES($1,$2,$3,$4,$5)",
                  {u.name, RoleName(u.role), nlohmann::json(u.groups).dump(), u.token_sha256, u.created});
-  if (!r) return r.error();
-  return Ok();
 }
 
 Expected<std::optional<UserRecord>> PgStore::FindUserByToken(const std::string& token_sha256) {
@@ -293,13 +288,11 @@ Expected<std::vector<UserRecord>> PgStore::ListUsers() {
 
 Status PgStore::InsertPatch(const PatchRecord& p) {
   std::lock_guard lock(mu_);
-  auto r = Query(
+  return Execute(
       "INSERT INTO patches(patch_id, version, release, build_id, arch, manifest, signature,"
       " blob_sha256, imported) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)",
       {p.patch_id, static_cast<std::int64_t>(p.version), p.target.release, p.target.build_id, p.target.arch,
        pg::Param::Bytes(p.manifest_json), pg::Param::Bytes(p.manifest_sig), p.blob_sha256, p.imported});
-  if (!r) return r.error();
-  return Ok();
 }
 
 Expected<std::vector<PatchRecord>> PgStore::ListPatches() {
@@ -327,14 +320,12 @@ Expected<std::int64_t> PgStore::InsertReleaseEvent(const ReleaseEvent& e) {
         " (SELECT seq FROM releases UNION ALL SELECT seq FROM reverts) AS events");
     if (!next) return next.error();
     seq = next->Int(0, 0);
-    auto r = e.kind == ReleaseEvent::Kind::kRelease
-                 ? Query("INSERT INTO releases(seq, patch_id, group_name, time, actor, version)"
+    return e.kind == ReleaseEvent::Kind::kRelease
+               ? Execute("INSERT INTO releases(seq, patch_id, group_name, time, actor, version)"
                          " VALUES($1,$2,$3,$4,$5,$6)",
                          {seq, e.patch_id, e.group, e.time, e.actor, static_cast<std::int64_t>(e.version)})
-                 : Query("INSERT INTO reverts(seq, patch_id, group_name, time, actor) VALUES($1,$2,$3,$4,$5)",
+               : Execute("INSERT INTO reverts(seq, patch_id, group_name, time, actor) VALUES($1,$2,$3,$4,$5)",
                          {seq, e.patch_id, e.group, e.time, e.actor});
-    if (!r) return r.error();
-    return Ok();
   });
   if (!st) return st.error();
   return seq;
@@ -356,10 +347,8 @@ Expected<std::vector<ReleaseEvent>> PgStore::ListReleaseEvents() {
 
 Status PgStore::InsertReport(const ReportRecord& rep) {
   std::lock_guard lock(mu_);
-  auto r = Query("INSERT INTO reports(device_id, time, body) VALUES($1,$2,$3)",
+  return Execute("INSERT INTO reports(device_id, time, body) VALUES($1,$2,$3)",
                  {rep.device_id, rep.time, rep.body_json});
-  if (!r) return r.error();
-  return Ok();
 }
 
 Expected<std::vector<ReportRecord>> PgStore::ListReports(const std::string& device_id) {

@@ -63,6 +63,8 @@ class PgStore final : public Store {
   Status InTransaction(const std::function<Status()>& fn);
   // One statement outside or inside a transaction (mu_ held by the caller).
   Expected<pg::Result> Query(const std::string& sql, const std::vector<pg::Param>& params = {});
+  // Query for a statement whose rows do not matter (INSERT, UPDATE).
+  Status Execute(const std::string& sql, const std::vector<pg::Param>& params = {});
   Expected<std::vector<AuditEntry>> ListAuditLocked();
 
   std::recursive_mutex mu_;
