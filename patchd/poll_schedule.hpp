@@ -1,6 +1,8 @@
 // When to check in next: the portal's interval with +-10% jitter after a
 // success (so a fleet rebooted together does not poll in lockstep), and
-// exponential backoff with jitter after failures, capped.
+// exponential backoff with jitter after failures, capped. Every delay (an
+// interval, a backoff cap) is clamped into [1 s, kMaxDelayS] first, so no
+// value from the config or a portal answer can overflow the arithmetic.
 #pragma once
 
 #include <cstdint>
@@ -8,13 +10,13 @@
 
 namespace lp::patchd {
 
+inline constexpr std::int64_t kMaxDelayS = 7 * 24 * 3600;
+
 class PollSchedule {
  public:
   // uniform01 returns values in [0, 1); injected so tests are deterministic.
   PollSchedule(std::int64_t max_backoff_s, std::function<double()> uniform01,
-               std::int64_t first_backoff_s = 5)
-      : max_backoff_ms_(max_backoff_s * 1000), first_backoff_ms_(first_backoff_s * 1000),
-        uniform01_(std::move(uniform01)) {}
+               std::int64_t first_backoff_s = 5);
 
   // Delay in ms before the next check-in after a successful one.
   std::int64_t AfterSuccess(std::int64_t interval_s);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace lp::patchd {
 namespace {
 
@@ -39,6 +41,25 @@ TEST(PollScheduleTest, SystemRandomIsInUnitInterval) {
     EXPECT_GE(v, 0.0);
     EXPECT_LT(v, 1.0);
   }
+}
+
+
+// Issue 10: a portal answer or a config may carry any interval; the
+// arithmetic must neither overflow nor produce a zero or negative delay.
+TEST(PollScheduleTest, HugeIntervalsAndBackoffCapsDoNotOverflow) {
+  constexpr std::int64_t kWeekMs = 7ll * 24 * 3600 * 1000;
+  PollSchedule s(std::numeric_limits<std::int64_t>::max(), [] { return 0.999999; },
+                 std::numeric_limits<std::int64_t>::max());
+  for (int i = 0; i < 70; ++i) {
+    std::int64_t d = s.AfterFailure();
+    EXPECT_GT(d, 0);
+    EXPECT_LE(d, kWeekMs);
+  }
+  std::int64_t d = s.AfterSuccess(std::numeric_limits<std::int64_t>::max());
+  EXPECT_GT(d, 0);
+  EXPECT_LE(d, kWeekMs + kWeekMs / 10);
+  PollSchedule zero(0, [] { return 0.5; });
+  EXPECT_GT(zero.AfterFailure(), 0);  // backoff_max = 0 must not poll in a tight loop
 }
 
 }  // namespace
