@@ -23,6 +23,26 @@ Status SetInt(const std::string& key, const std::string& value, std::int64_t& ou
   return Ok();
 }
 
+Status SetFlag(const std::string& key, const std::string& value, bool& out) {
+  if (value != "0" && value != "1")
+    return MakeError(ErrorCode::kInvalidArgument, "config " + key + ": expected 0 or 1, got " + value);
+  out = value == "1";
+  return Ok();
+}
+
+// The check-in answer is signed, but the credential and what the portal
+// learns about the device are not: plain HTTP only when asked for.
+Status CheckPortalUrl(const Config& c) {
+  if (c.portal_url.empty() || c.portal_url.starts_with("https://")) return Ok();
+  if (c.portal_url.starts_with("http://")) {
+    if (c.allow_plain_http) return Ok();
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "config portal_url: " + c.portal_url +
+                         " is plain HTTP; use https:// (or set allow_plain_http = 1 for a loopback test portal)");
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "config portal_url: expected https://HOST[:PORT], got " + c.portal_url);
+}
+
 }  // namespace
 
 Expected<std::map<std::string, std::string>> ParseKeyValues(std::string_view text) {
@@ -57,9 +77,13 @@ Expected<Config> ConfigFromKeys(const std::map<std::string, std::string>& keys) 
   auto num = [](std::int64_t& field) -> Setter {
     return [&field](const std::string& k, const std::string& v) { return SetInt(k, v, field); };
   };
+  auto flag = [](bool& field) -> Setter {
+    return [&field](const std::string& k, const std::string& v) { return SetFlag(k, v, field); };
+  };
   auto ignore = [](const std::string&, const std::string&) { return Ok(); };
   const std::map<std::string, Setter> setters = {
-      {"portal_url", str(c.portal_url)},       {"root_key", path(c.root_key)},
+      {"portal_url", str(c.portal_url)},       {"allow_plain_http", flag(c.allow_plain_http)},
+      {"root_key", path(c.root_key)},
       {"ca_file", path(c.ca_file)},            {"pinned_key", str(c.pinned_key)},
       {"enroll_token", str(c.enroll_token)},   {"hostname", str(c.hostname)},
       {"kernel", str(c.kernel)},               {"poll_interval", num(c.poll_interval_s)},
@@ -77,6 +101,7 @@ Expected<Config> ConfigFromKeys(const std::map<std::string, std::string>& keys) 
   }
   if (c.kernel != "sysfs" && c.kernel.rfind("fake:", 0) != 0)
     return MakeError(ErrorCode::kInvalidArgument, "config kernel: expected sysfs or fake:<dir>");
+  LP_TRY(CheckPortalUrl(c));
   if (c.long_poll_s > 300) c.long_poll_s = 300;
   if (c.poll_interval_s < 1) c.poll_interval_s = 1;
   return c;

@@ -17,6 +17,7 @@ namespace lp::patchd {
 struct Config {
   SystemPaths paths;
   std::string portal_url;             // "https://portal.example:8443" (no /api/v1)
+  bool allow_plain_http = false;      // accept an http:// portal_url (loopback tests only)
   std::filesystem::path root_key;     // PEM public root key: the only key a device trusts
   std::filesystem::path ca_file;      // CA bundle for the portal's TLS certificate
   std::string pinned_key;             // optional CURLOPT_PINNEDPUBLICKEY ("sha256//...")

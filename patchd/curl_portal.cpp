@@ -125,7 +125,8 @@ Expected<HttpResult> CurlPortalApi::Request(const std::string& method, const std
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+  // Plain HTTP only when the config opted in (CheckPortalUrl); never by redirect.
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, config_.allow_plain_http ? "https,http" : "https");
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
   // A long poll legitimately takes `wait` seconds more than a normal request.
   curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(config_.http_timeout_s + extra_timeout_s));

@@ -85,5 +85,20 @@ TEST(KillSwitchTest, OffByDefaultOnByCmdlineOrFile) {
   EXPECT_NE(reason->find("disabled"), std::string::npos);
 }
 
+
+// Issue 10: a plain-HTTP portal is a one-line config error unless opted in.
+TEST(ConfigTest, PlainHttpPortalNeedsTheOptIn) {
+  auto c = ConfigFromKeys({{"portal_url", "http://portal:8080"}});
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("allow_plain_http = 1"), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
+  auto opted = ConfigFromKeys({{"portal_url", "http://127.0.0.1:8080"}, {"allow_plain_http", "1"}});
+  ASSERT_TRUE(opted) << opted.error().message;
+  EXPECT_TRUE(opted->allow_plain_http);
+  EXPECT_TRUE(ConfigFromKeys({{"portal_url", "https://portal:8443"}}));
+  EXPECT_FALSE(ConfigFromKeys({{"portal_url", "ftp://portal"}}));
+  EXPECT_FALSE(ConfigFromKeys({{"allow_plain_http", "yes"}}));
+}
+
 }  // namespace
 }  // namespace lp::patchd

@@ -13,6 +13,7 @@ using Server = LoopbackHttpServer;
 Config ConfigFor(const Server& server) {
   Config c;
   c.portal_url = server.url() + "/";
+  c.allow_plain_http = true;  // the loopback server speaks plain HTTP
   c.http_timeout_s = 5;
   return c;
 }
@@ -98,6 +99,17 @@ TEST(CurlPortalTest, NobodyListeningIsANetworkError) {
   auto r = MakeCurlPortal(c)->FetchBlob(std::string(64, 'a'), 100);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kNetwork);
+}
+
+
+// Issue 10: without the opt-in, libcurl itself refuses plain HTTP too.
+TEST(CurlPortalTest, PlainHttpIsRefusedWithoutTheOptIn) {
+  Server server([](const std::string&) { return Server::Response(200, "{}"); });
+  Config c = ConfigFor(server);
+  c.allow_plain_http = false;
+  auto r = MakeCurlPortal(c)->FetchBlob(std::string(64, 'a'), 100);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(server.requests().empty());
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ device() {  # device NAME TOKEN: a config for one fake device
   mkdir -p "$1/proc"
   cat >"$1.conf" <<CONF
 portal_url = http://127.0.0.1:$port
+allow_plain_http = 1
 root_key = $work/keys/root.pub
 enroll_token = $2
 hostname = $1
