@@ -6,6 +6,8 @@
 namespace lp::json_fields {
 namespace {
 
+constexpr std::size_t kMaxEchoedKey = 64;
+
 Error FieldError(const std::string& field, const std::string& problem) {
   return MakeError(ErrorCode::kParse, "field '" + field + "': " + problem);
 }
@@ -17,6 +19,12 @@ Expected<const Json*> Member(const Json& obj, const char* key, const std::string
 }
 
 }  // namespace
+
+std::string Join(const std::string& path, std::string_view key) {
+  std::string shown(key.substr(0, kMaxEchoedKey));
+  if (key.size() > kMaxEchoedKey) shown += "...";
+  return path.empty() ? shown : path + "." + shown;
+}
 
 Expected<Json> ParseObject(std::string_view bytes, std::size_t max_bytes, const char* what) {
   if (bytes.size() > max_bytes)
@@ -38,7 +46,7 @@ Expected<Json> ParseObject(std::string_view bytes, std::size_t max_bytes, const 
   Json j = Json::parse(bytes, track_keys, /*allow_exceptions=*/false);
   if (j.is_discarded()) return MakeError(ErrorCode::kParse, std::string(what) + " is not valid JSON");
   if (!duplicate.empty())
-    return MakeError(ErrorCode::kParse, std::string(what) + " has a duplicate key '" + duplicate + "'");
+    return MakeError(ErrorCode::kParse, std::string(what) + " has a duplicate key '" + Join("", duplicate) + "'");
   if (!j.is_object()) return MakeError(ErrorCode::kParse, std::string(what) + " is not a JSON object");
   return j;
 }
@@ -50,20 +58,26 @@ Status RequireExactKeys(const Json& obj, std::initializer_list<const char*> keys
   for (const auto& [name, value] : obj.items()) {
     bool known = false;
     for (const char* key : keys) known = known || name == key;
-    if (!known) return FieldError(Join(path, name.c_str()), "unexpected field");
+    if (!known) return FieldError(Join(path, name), "unexpected field");
   }
   return Ok();
 }
 
-Expected<std::string> GetString(const Json& obj, const char* key, const std::string& path) {
+Expected<std::string> GetString(const Json& obj, const char* key, const std::string& path,
+                                std::size_t max_length) {
   auto m = Member(obj, key, path);
   if (!m) return m.error();
   if (!(*m)->is_string()) return FieldError(Join(path, key), "must be a string");
-  return (*m)->get<std::string>();
+  const auto& s = (*m)->get_ref<const std::string&>();
+  if (s.size() > max_length)
+    return FieldError(Join(path, key), "is " + std::to_string(s.size()) + " bytes, more than the limit of " +
+                                           std::to_string(max_length));
+  return s;
 }
 
-Expected<std::string> GetNonEmptyString(const Json& obj, const char* key, const std::string& path) {
-  auto s = GetString(obj, key, path);
+Expected<std::string> GetNonEmptyString(const Json& obj, const char* key, const std::string& path,
+                                        std::size_t max_length) {
+  auto s = GetString(obj, key, path, max_length);
   if (s && s->empty()) return FieldError(Join(path, key), "must not be empty");
   return s;
 }
@@ -86,10 +100,14 @@ Expected<bool> GetBool(const Json& obj, const char* key, const std::string& path
   return (*m)->get<bool>();
 }
 
-Expected<const Json*> GetArray(const Json& obj, const char* key, const std::string& path) {
+Expected<const Json*> GetArray(const Json& obj, const char* key, const std::string& path,
+                               std::size_t max_count) {
   auto m = Member(obj, key, path);
   if (!m) return m.error();
   if (!(*m)->is_array()) return FieldError(Join(path, key), "must be an array");
+  if ((*m)->size() > max_count)
+    return FieldError(Join(path, key), "has " + std::to_string((*m)->size()) + " entries, more than the limit of " +
+                                           std::to_string(max_count));
   return *m;
 }
 

@@ -24,12 +24,17 @@ Expected<Json> ParseObject(std::string_view bytes, std::size_t max_bytes, const 
 Status RequireExactKeys(const Json& obj, std::initializer_list<const char*> keys,
                         const std::string& path);
 
-Expected<std::string> GetString(const Json& obj, const char* key, const std::string& path);
-Expected<std::string> GetNonEmptyString(const Json& obj, const char* key, const std::string& path);
+// Strings and arrays are bounded by every caller: a longer string or a
+// longer array is an error naming the field and the limit.
+Expected<std::string> GetString(const Json& obj, const char* key, const std::string& path,
+                                std::size_t max_length);
+Expected<std::string> GetNonEmptyString(const Json& obj, const char* key, const std::string& path,
+                                        std::size_t max_length);
 Expected<std::uint64_t> GetUint(const Json& obj, const char* key, const std::string& path,
                                 std::uint64_t max = UINT64_MAX);
 Expected<bool> GetBool(const Json& obj, const char* key, const std::string& path);
-Expected<const Json*> GetArray(const Json& obj, const char* key, const std::string& path);
+Expected<const Json*> GetArray(const Json& obj, const char* key, const std::string& path,
+                               std::size_t max_count);
 
 // Lowercase hex of exactly `bytes` bytes (0: any non-zero even length).
 Status CheckHex(const std::string& value, std::size_t bytes, const std::string& field);
@@ -38,8 +43,8 @@ Status CheckHex(const std::string& value, std::size_t bytes, const std::string& 
 // canonical byte form that gets signed.
 std::string DumpCanonical(const OrderedJson& j);
 
-inline std::string Join(const std::string& path, const char* key) {
-  return path.empty() ? key : path + "." + key;
-}
+// path.key, for error messages; a hostile key name is cut short so the
+// message stays one short line.
+std::string Join(const std::string& path, std::string_view key);
 
 }  // namespace lp::json_fields

@@ -9,7 +9,6 @@ using json_fields::Json;
 using json_fields::OrderedJson;
 
 constexpr int kKeysSchema = 1;
-constexpr std::size_t kMaxKeysDocumentBytes = 1u << 20;
 
 const char* RoleName(KeyRole role) { return role == KeyRole::kPatch ? "patch" : "portal"; }
 
@@ -20,11 +19,11 @@ Error FieldError(const std::string& field, const std::string& problem) {
 Expected<KeyEntry> ParseKeyEntry(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path, "must be an object");
   LP_TRY(json_fields::RequireExactKeys(j, {"id", "role", "public_pem"}, path));
-  auto id = json_fields::GetString(j, "id", path);
+  auto id = json_fields::GetString(j, "id", path, kKeyIdLength);
   if (!id) return id.error();
-  auto role = json_fields::GetString(j, "role", path);
+  auto role = json_fields::GetString(j, "role", path, kMaxRoleLength);
   if (!role) return role.error();
-  auto pem = json_fields::GetString(j, "public_pem", path);
+  auto pem = json_fields::GetString(j, "public_pem", path, kMaxPublicPemLength);
   if (!pem) return pem.error();
   KeyEntry entry{*id, KeyRole::kPatch, *pem};
   if (*role == "portal") entry.role = KeyRole::kPortal;
@@ -65,11 +64,11 @@ Expected<KeysDocument> ParseKeysDocument(std::string_view bytes) {
   auto version = json_fields::GetUint(j, "version", "");
   if (!version) return version.error();
   doc.version = *version;
-  auto expires = json_fields::GetString(j, "expires", "");
+  auto expires = json_fields::GetString(j, "expires", "", kMaxTimeLength);
   if (!expires) return expires.error();
   if (auto t = ParseTime(*expires); !t) return FieldError("expires", t.error().message);
   doc.expires = *expires;
-  auto keys = json_fields::GetArray(j, "keys", "");
+  auto keys = json_fields::GetArray(j, "keys", "", kMaxKeys);
   if (!keys) return keys.error();
   for (std::size_t i = 0; i < (*keys)->size(); ++i) {
     auto entry = ParseKeyEntry((**keys)[i], "keys[" + std::to_string(i) + "]");
@@ -95,6 +94,13 @@ Expected<KeysDocument> VerifyKeysDocument(std::string_view bytes, std::string_vi
   return doc;
 }
 
+Status CheckKeysDocumentVersion(std::uint64_t version, std::uint64_t highest_seen) {
+  if (version >= highest_seen) return Ok();
+  return MakeError(ErrorCode::kVerification, "keys document version " + std::to_string(version) +
+                                                 " is older than version " + std::to_string(highest_seen) +
+                                                 " this device already trusts (rollback refused)");
+}
+
 Expected<Ed25519Key> TrustStore::FindKey(std::string_view id, KeyRole role) const {
   for (const auto& entry : doc_.keys) {
     if (entry.id != id) continue;
@@ -109,17 +115,34 @@ Expected<Ed25519Key> TrustStore::FindKey(std::string_view id, KeyRole role) cons
                        std::to_string(doc_.version) + ")");
 }
 
-// The manifest names its signing key, so it is parsed (strictly, size
-// bounded) before the signature is checked; nothing from it is used until
-// the signature verifies.
+// Nothing of a manifest is parsed before its signature verifies: a hostile
+// unsigned manifest must not reach the parser. The few keys of the document
+// are tried over the raw bytes; then the parsed manifest must name the patch
+// key that verified it.
 Expected<Manifest> TrustStore::VerifyManifest(std::string_view manifest_bytes,
                                               std::string_view sig) const {
+  if (manifest_bytes.size() > kMaxManifestBytes)
+    return MakeError(ErrorCode::kParse, "manifest is " + std::to_string(manifest_bytes.size()) +
+                                            " bytes, more than the limit of " + std::to_string(kMaxManifestBytes));
+  const KeyEntry* signer = nullptr;
+  for (const auto& entry : doc_.keys) {
+    auto key = Ed25519Key::FromPublicPem(entry.public_pem);
+    if (key && key->Verify(manifest_bytes, sig)) {
+      signer = &entry;
+      break;
+    }
+  }
+  if (!signer)
+    return MakeError(ErrorCode::kVerification, "manifest signature: no key of keys document version " +
+                                                   std::to_string(doc_.version) + " verifies it");
+  if (signer->role != KeyRole::kPatch)
+    return MakeError(ErrorCode::kVerification, "manifest signature: signed by key " + signer->id + ", which has role " +
+                                                   RoleName(signer->role) + ", not patch");
   auto manifest = ParseManifest(manifest_bytes);
   if (!manifest) return manifest.error();
-  auto key = FindKey(manifest->signing_key_id, KeyRole::kPatch);
-  if (!key) return key.error().WithContext("manifest signing key");
-  if (auto st = key->Verify(manifest_bytes, sig); !st)
-    return st.error().WithContext("manifest signature");
+  if (manifest->signing_key_id != signer->id)
+    return MakeError(ErrorCode::kVerification, "manifest signing key: it names " + manifest->signing_key_id +
+                                                   " but was signed by patch key " + signer->id);
   return manifest;
 }
 

@@ -17,6 +17,14 @@ namespace lp {
 
 enum class KeyRole { kPatch, kPortal };
 
+// Bounds on the keys document (it is parsed only after the root signature
+// over its bytes verifies, but a root-signed document is bounded too).
+inline constexpr std::size_t kMaxKeysDocumentBytes = 1u << 20;
+inline constexpr std::size_t kMaxKeys = 64;
+inline constexpr std::size_t kKeyIdLength = 16;           // Ed25519Key::KeyId()
+inline constexpr std::size_t kMaxRoleLength = 16;
+inline constexpr std::size_t kMaxPublicPemLength = 1024;  // an Ed25519 PEM is 113 bytes
+
 struct KeyEntry {
   std::string id;          // Ed25519Key::KeyId()
   KeyRole role = KeyRole::kPatch;
@@ -40,6 +48,10 @@ Expected<KeysDocument> ParseKeysDocument(std::string_view bytes);
 Expected<KeysDocument> VerifyKeysDocument(std::string_view bytes, std::string_view sig,
                                           const Ed25519Key& root, std::time_t now);
 
+// TUF's rule: a device never goes back to an older keys document. Refuses
+// (kVerification, naming both versions) a version below highest_seen.
+Status CheckKeysDocumentVersion(std::uint64_t version, std::uint64_t highest_seen);
+
 // A verified keys document, ready to check manifests and portal answers.
 class TrustStore {
  public:
@@ -49,7 +61,9 @@ class TrustStore {
   // The key with this id and role, or kVerification "unknown key".
   Expected<Ed25519Key> FindKey(std::string_view id, KeyRole role) const;
 
-  // Checks the manifest signature with the patch key it names, then parses.
+  // Checks the manifest signature over the raw bytes with the document's
+  // keys, then parses and requires the manifest to name the patch key that
+  // verified it. Nothing is parsed before a signature verifies.
   Expected<Manifest> VerifyManifest(std::string_view manifest_bytes, std::string_view sig) const;
 
   // Checks a portal-signed payload (check-in answer) with the portal key.

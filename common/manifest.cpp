@@ -1,7 +1,5 @@
 #include "common/manifest.hpp"
 
-#include <regex>
-
 #include "common/json_fields.hpp"
 #include "common/keys.hpp"
 
@@ -15,9 +13,27 @@ Error FieldError(const std::string& field, const std::string& problem) {
   return MakeError(ErrorCode::kParse, "field '" + field + "': " + problem);
 }
 
-Status CheckPattern(const std::string& value, const std::regex& re, const std::string& field,
-                    const char* expected) {
-  if (!std::regex_match(value, re)) return FieldError(field, std::string("must be ") + expected);
+// Hand-written character classes, ASCII only and locale independent. No
+// std::regex on anything untrusted: libstdc++'s matcher recurses once per
+// character, so a long enough value overflows the stack.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsModuleNameChar(char c) { return IsAlnum(c) || c == '_'; }
+bool IsFileNameChar(char c) { return IsModuleNameChar(c) || c == '.' || c == '-'; }
+
+template <typename Pred>
+bool AllOf(std::string_view s, Pred pred) {
+  for (char c : s)
+    if (!pred(c)) return false;
+  return true;
+}
+
+// length in [1, max] and every character in the class.
+template <typename Pred>
+Status CheckChars(const std::string& value, std::size_t max, Pred pred, const std::string& field,
+                  const char* expected) {
+  if (value.empty() || value.size() > max || !AllOf(value, pred))
+    return FieldError(field, std::string("must be ") + expected);
   return Ok();
 }
 
@@ -32,10 +48,9 @@ OrderedJson FunctionToJson(const PatchedFunction& f) {
 Expected<PatchedFunction> ParseFunction(const Json& j, const std::string& path) {
   if (!j.is_object()) return FieldError(path, "must be an object");
   LP_TRY(json_fields::RequireExactKeys(j, {"object", "name", "sympos"}, path));
-  PatchedFunction f;
-  auto object = json_fields::GetNonEmptyString(j, "object", path);
+  auto object = json_fields::GetNonEmptyString(j, "object", path, kMaxObjectNameLength);
   if (!object) return object.error();
-  auto name = json_fields::GetNonEmptyString(j, "name", path);
+  auto name = json_fields::GetNonEmptyString(j, "name", path, kMaxFunctionNameLength);
   if (!name) return name.error();
   auto sympos = json_fields::GetUint(j, "sympos", path, UINT32_MAX);
   if (!sympos) return sympos.error();
@@ -47,18 +62,18 @@ Expected<KernelIdentity> ParseTarget(const Json& root) {
   if (it == root.end()) return FieldError("target", "missing");
   if (!it->is_object()) return FieldError("target", "must be an object");
   LP_TRY(json_fields::RequireExactKeys(*it, {"release", "build_id", "arch"}, "target"));
-  auto release = json_fields::GetNonEmptyString(*it, "release", "target");
+  auto release = json_fields::GetNonEmptyString(*it, "release", "target", kMaxReleaseLength);
   if (!release) return release.error();
-  auto build_id = json_fields::GetString(*it, "build_id", "target");
+  auto build_id = json_fields::GetString(*it, "build_id", "target", 2 * kMaxBuildIdBytes);
   if (!build_id) return build_id.error();
   LP_TRY(json_fields::CheckHex(*build_id, 0, "target.build_id"));
-  auto arch = json_fields::GetNonEmptyString(*it, "arch", "target");
+  auto arch = json_fields::GetNonEmptyString(*it, "arch", "target", kMaxArchLength);
   if (!arch) return arch.error();
   return KernelIdentity{*release, *build_id, *arch};
 }
 
 Expected<std::vector<PatchedFunction>> ParseFunctions(const Json& root) {
-  auto arr = json_fields::GetArray(root, "functions", "");
+  auto arr = json_fields::GetArray(root, "functions", "", kMaxFunctions);
   if (!arr) return arr.error();
   std::vector<PatchedFunction> out;
   for (std::size_t i = 0; i < (*arr)->size(); ++i) {
@@ -72,26 +87,34 @@ Expected<std::vector<PatchedFunction>> ParseFunctions(const Json& root) {
 }  // namespace
 
 Status CheckPatchId(const std::string& patch_id) {
-  static const std::regex kPatchId("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  return CheckPattern(patch_id, kPatchId, "patch_id", "1-128 of [A-Za-z0-9._-], starting with a letter or digit");
+  const char* expected = "1-128 of [A-Za-z0-9._-], starting with a letter or digit";
+  if (!patch_id.empty() && !IsAlnum(patch_id.front())) return FieldError("patch_id", std::string("must be ") + expected);
+  return CheckChars(patch_id, kMaxPatchIdLength, IsFileNameChar, "patch_id", expected);
 }
 
 Status CheckCveId(const std::string& cve, const std::string& field) {
-  static const std::regex kCve("CVE-[0-9]{4}-[0-9]{4,}");
-  return CheckPattern(cve, kCve, field, "a CVE id (CVE-YYYY-NNNN)");
+  // CVE-YYYY-NNNN...: a four-digit year, then at least four digits.
+  constexpr std::string_view kPrefix = "CVE-";
+  const std::string_view v = cve;
+  bool ok = v.size() <= kMaxCveIdLength && v.size() >= kPrefix.size() + 4 + 1 + 4 && v.starts_with(kPrefix) &&
+            AllOf(v.substr(4, 4), IsDigit) && v[8] == '-' && AllOf(v.substr(9), IsDigit);
+  if (!ok)
+    return FieldError(field, "must be a CVE id (CVE-YYYY-NNNN, at most " + std::to_string(kMaxCveIdLength) +
+                                 " characters)");
+  return Ok();
 }
 
 namespace {
 
 Expected<std::vector<std::string>> ParseCves(const Json& root) {
-  auto arr = json_fields::GetArray(root, "cves", "");
+  auto arr = json_fields::GetArray(root, "cves", "", kMaxCves);
   if (!arr) return arr.error();
   std::vector<std::string> out;
   for (std::size_t i = 0; i < (*arr)->size(); ++i) {
     std::string field = "cves[" + std::to_string(i) + "]";
     const Json& v = (**arr)[i];
     if (!v.is_string()) return FieldError(field, "must be a string");
-    LP_TRY(CheckCveId(v.get<std::string>(), field));
+    LP_TRY(CheckCveId(v.get_ref<const std::string&>(), field));
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -100,11 +123,13 @@ Expected<std::vector<std::string>> ParseCves(const Json& root) {
 // Fields whose values end up in file names, kernel module names or ustar
 // headers are restricted to what those places accept.
 Status CheckModuleFields(const Manifest& m) {
-  static const std::regex kModuleName("[A-Za-z0-9_]{1,55}");  // MODULE_NAME_LEN - 1
-  static const std::regex kModuleFile("[A-Za-z0-9_.-]{1,96}\\.ko");
   LP_TRY(CheckPatchId(m.patch_id));
-  LP_TRY(CheckPattern(m.module_name, kModuleName, "module_name", "1-55 of [A-Za-z0-9_]"));
-  LP_TRY(CheckPattern(m.module_file, kModuleFile, "module_file", "a plain file name ending in .ko"));
+  LP_TRY(CheckChars(m.module_name, kMaxModuleNameLength, IsModuleNameChar, "module_name",
+                    "1-55 of [A-Za-z0-9_]"));
+  if (!m.module_file.ends_with(".ko") || m.module_file.size() < 4)
+    return FieldError("module_file", "must be a plain file name ending in .ko");
+  LP_TRY(CheckChars(m.module_file, kMaxModuleFileLength, IsFileNameChar, "module_file",
+                    "a plain file name ending in .ko"));
   LP_TRY(json_fields::CheckHex(m.module_sha256, 32, "module_sha256"));
   LP_TRY(json_fields::CheckHex(m.signing_key_id, 8, "signing_key_id"));
   if (auto t = ParseTime(m.created); !t) return FieldError("created", t.error().message);
@@ -112,27 +137,27 @@ Status CheckModuleFields(const Manifest& m) {
 }
 
 Status ParseScalars(const Json& j, Manifest* m) {
-  auto patch_id = json_fields::GetNonEmptyString(j, "patch_id", "");
+  auto patch_id = json_fields::GetNonEmptyString(j, "patch_id", "", kMaxPatchIdLength);
   if (!patch_id) return patch_id.error();
   auto version = json_fields::GetUint(j, "version", "");
   if (!version) return version.error();
-  auto module_name = json_fields::GetNonEmptyString(j, "module_name", "");
+  auto module_name = json_fields::GetNonEmptyString(j, "module_name", "", kMaxModuleNameLength);
   if (!module_name) return module_name.error();
-  auto module_file = json_fields::GetNonEmptyString(j, "module_file", "");
+  auto module_file = json_fields::GetNonEmptyString(j, "module_file", "", kMaxModuleFileLength);
   if (!module_file) return module_file.error();
-  auto sha = json_fields::GetString(j, "module_sha256", "");
+  auto sha = json_fields::GetString(j, "module_sha256", "", 64);
   if (!sha) return sha.error();
   auto size = json_fields::GetUint(j, "module_size", "");
   if (!size) return size.error();
   auto replace = json_fields::GetBool(j, "replace", "");
   if (!replace) return replace.error();
-  auto description = json_fields::GetString(j, "description", "");
+  auto description = json_fields::GetString(j, "description", "", kMaxDescriptionLength);
   if (!description) return description.error();
-  auto created = json_fields::GetString(j, "created", "");
+  auto created = json_fields::GetString(j, "created", "", kMaxTimeLength);
   if (!created) return created.error();
-  auto builder = json_fields::GetString(j, "builder", "");
+  auto builder = json_fields::GetString(j, "builder", "", kMaxBuilderLength);
   if (!builder) return builder.error();
-  auto key_id = json_fields::GetString(j, "signing_key_id", "");
+  auto key_id = json_fields::GetString(j, "signing_key_id", "", 16);
   if (!key_id) return key_id.error();
   m->patch_id = *patch_id;
   m->version = *version;
@@ -149,7 +174,6 @@ Status ParseScalars(const Json& j, Manifest* m) {
 }
 
 }  // namespace
-
 std::string SerializeManifest(const Manifest& m) {
   OrderedJson j;
   j["schema"] = m.schema;

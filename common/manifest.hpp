@@ -13,7 +13,24 @@
 namespace lp {
 
 inline constexpr int kManifestSchema = 1;
+
+// Bounds on the manifest and on every field and array in it (docs/api.md).
+// A value past one is a parse error naming the field; nothing is unbounded.
 inline constexpr std::size_t kMaxManifestBytes = 1u << 20;
+inline constexpr std::size_t kMaxPatchIdLength = 128;
+inline constexpr std::size_t kMaxReleaseLength = 64;      // utsname.release without its NUL
+inline constexpr std::size_t kMaxArchLength = 64;         // utsname.machine without its NUL
+inline constexpr std::size_t kMaxBuildIdBytes = 64;       // hex: twice as many characters
+inline constexpr std::size_t kMaxModuleNameLength = 55;   // MODULE_NAME_LEN - 1
+inline constexpr std::size_t kMaxModuleFileLength = 99;   // a ustar member name
+inline constexpr std::size_t kMaxFunctions = 4096;
+inline constexpr std::size_t kMaxObjectNameLength = 55;   // "vmlinux" or a module name
+inline constexpr std::size_t kMaxFunctionNameLength = 512;  // KSYM_NAME_LEN
+inline constexpr std::size_t kMaxCves = 256;
+inline constexpr std::size_t kMaxCveIdLength = 32;        // "CVE-2024-" and up to 23 digits
+inline constexpr std::size_t kMaxDescriptionLength = 16u << 10;
+inline constexpr std::size_t kMaxBuilderLength = 256;
+inline constexpr std::size_t kMaxTimeLength = 32;         // "created": RFC 3339, 20 characters
 
 struct PatchedFunction {
   std::string object;   // "vmlinux" or a module name ("testmod")
@@ -47,7 +64,10 @@ struct Manifest {
 std::string SerializeManifest(const Manifest& m);
 
 // Strict: unknown schema, missing or extra field, wrong type, bad hex, empty
-// ids or oversized input are each an error naming the field.
+// ids, a field or array over its bound or oversized input are each an error
+// naming the field. Bounded work on any input (no std::regex, no recursion
+// per character). Callers that trust the result verify the signature over
+// the same bytes first (TrustStore::VerifyManifest).
 Expected<Manifest> ParseManifest(std::string_view bytes);
 
 // The manifest's rules for two fields a producer takes from user input

@@ -1,5 +1,9 @@
 #include "patchd/apply_engine.hpp"
 
+#include <unistd.h>
+
+#include "common/bundle.hpp"
+#include "common/file_util.hpp"
 #include "patchd/transition.hpp"
 
 namespace lp::patchd {
@@ -23,14 +27,30 @@ Status ApplyEngine::CheckApplicable(const Manifest& m, const KernelIdentity& run
   return Ok();
 }
 
+Status ApplyEngine::CheckLoadedIsThisModule(const std::string& module_name, int fd) {
+  if (::lseek(fd, 0, SEEK_SET) != 0) return MakeError(ErrorCode::kIo, "rewinding the module fd");
+  auto bytes = ReadFd(fd, kMaxBundleBytes);
+  if (::lseek(fd, 0, SEEK_SET) != 0) return MakeError(ErrorCode::kIo, "rewinding the module fd");
+  if (!bytes) return bytes.error().WithContext("reading the module");
+  auto same = kernel_.LoadedModuleMatches(module_name, *bytes);
+  if (same && *same) return Ok();
+  const std::string why = same ? "it is not the module this patch carries" : same.error().message;
+  return MakeError(ErrorCode::kConflict, "another module named " + module_name + " is already loaded (" + why +
+                                             "): disable it (echo 0 > /sys/kernel/livepatch/" + module_name +
+                                             "/enabled), unload it (rmmod " + module_name + ") and apply again");
+}
+
 Status ApplyEngine::Load(const std::string& module_name, bool replace, int fd) {
-  // Resuming after a crash: the module may already be in.
-  if (kernel_.ReadPatchState(module_name)) return Ok();
+  // Resuming after a crash: the module may already be in. Someone else's
+  // module of the same name is not ours to count as applied.
+  if (kernel_.ReadPatchState(module_name)) return CheckLoadedIsThisModule(module_name, fd);
   LoadParams params{module_name, "", replace};
   auto st = kernel_.LoadModule(fd, params);
   if (st || st.error().code != ErrorCode::kConflict) return st;
   // The module is loaded but registers no patch: a disable that was never
-  // followed by delete_module, or an interrupted load. Remove it, load again.
+  // followed by delete_module, or an interrupted load. If it is ours, remove
+  // it and load again; never unload someone else's.
+  LP_TRY(CheckLoadedIsThisModule(module_name, fd));
   LP_TRY(kernel_.UnloadModule(module_name));
   return kernel_.LoadModule(fd, params);
 }

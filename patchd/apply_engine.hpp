@@ -39,7 +39,10 @@ class ApplyEngine {
   Status CheckApplicable(const Manifest& manifest, const KernelIdentity& running,
                          const DeviceState& state) const;
 
-  // finit_module on the verified fd; already loaded and present is success.
+  // finit_module on the verified fd. A module of that name already in the
+  // kernel counts as loaded only when it provably is this one
+  // (LivepatchKernel::LoadedModuleMatches; a resumed job); any other is a
+  // kConflict refusal naming it and telling the operator to unload it.
   Status Load(const std::string& module_name, bool replace, int fd);
 
   // Waits (bounded) for the patch to finish its transition. When it does
@@ -58,6 +61,8 @@ class ApplyEngine {
   LivepatchKernel& kernel() { return kernel_; }
 
  private:
+  Status CheckLoadedIsThisModule(const std::string& module_name, int fd);
+
   LivepatchKernel& kernel_;
   Clock& clock_;
   SystemPaths paths_;

@@ -85,6 +85,8 @@ Expected<Job> Device::ApplyBundle(const std::filesystem::path& bundle) {
   if (auto r = Recover(); !r) return r.error();
   auto verified = ReadBundle(bundle, *root_key_, clock_->WallNow());
   if (!verified) return verified.error().WithContext(bundle.string());
+  if (auto st = CheckKeysDocumentVersion(verified->keys.version, updater_->state().keys_version); !st)
+    return st.error().WithContext(bundle.string());
   PatchCache cache(config_.paths.state_dir / "cache");
   const auto& parts = verified->parts;
   const std::string& sha = verified->manifest.module_sha256;

@@ -77,6 +77,7 @@ Expected<DeviceState> LoadDeviceState(const std::filesystem::path& state_dir) {
     s.credential = j.value("credential", "");
     s.group = j.value("group", "");
     s.last_issued = j.value("last_issued", std::int64_t{0});
+    s.keys_version = j.value("keys_version", std::uint64_t{0});
     s.last_checkin = j.value("last_checkin", std::int64_t{0});
     s.etag = j.value("etag", "");
     s.poll_interval_s = j.value("poll_interval", std::int64_t{0});
@@ -95,6 +96,7 @@ Status SaveDeviceState(const std::filesystem::path& state_dir, const DeviceState
   for (const auto& p : s.patches) patches.push_back(RecordToJson(p));
   json j{{"device_id", s.device_id},   {"credential", s.credential},
          {"group", s.group},           {"last_issued", s.last_issued},
+         {"keys_version", s.keys_version},
          {"last_checkin", s.last_checkin}, {"etag", s.etag},
          {"poll_interval", s.poll_interval_s}, {"last_error", s.last_error},
          {"patches", patches},         {"highest_version", s.highest_version},

@@ -35,6 +35,9 @@ struct DeviceState {
   std::string credential;         // bearer secret from enrollment
   std::string group;
   std::int64_t last_issued = 0;   // `issued` of the newest accepted check-in answer
+  // Highest keys document version accepted (check-in, cache, bundle): an
+  // older one is refused from then on (TUF's rule against rollback).
+  std::uint64_t keys_version = 0;
   std::int64_t last_checkin = 0;  // wall time of the last successful check-in
   std::string etag;
   std::int64_t poll_interval_s = 0;  // from the portal; 0 = use config

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "common/crypto.hpp"
 #include "common/file_util.hpp"
 #include "patchd/module_info.hpp"
 #include "patchd/patch_tree.hpp"
@@ -130,6 +131,7 @@ Status FakeLivepatchKernel::LoadModule(int fd, const LoadParams& params) {
   std::error_code ec;
   if (fs::exists(root_ / "module" / spec->name, ec)) return FakeErrno("finit_module " + spec->name, EEXIST);
   LP_TRY(MakeDirs(root_ / "module" / spec->name));
+  LP_TRY(WriteText(root_ / "module" / spec->name / ".sha256", Sha256Hex(*bytes)));
   return CreatePatchTree(spec->name, spec->replace, spec->funcs);
 }
 
@@ -202,6 +204,14 @@ Status FakeLivepatchKernel::UnloadModule(const std::string& module_name) {
 
 Expected<std::vector<std::string>> FakeLivepatchKernel::ListPatches() {
   return ListPatchDirs(root_ / "kernel" / "livepatch");
+}
+
+// The fake identifies modules by content (text modules carry no build id).
+Expected<bool> FakeLivepatchKernel::LoadedModuleMatches(const std::string& module_name,
+                                                        std::string_view module_bytes) {
+  auto loaded = ReadFile(root_ / "module" / module_name / ".sha256", 4096);
+  if (!loaded) return loaded.error().WithContext("identity of the loaded module " + module_name);
+  return *loaded == Sha256Hex(module_bytes);
 }
 
 Status FakeLivepatchKernel::Probe() {

@@ -3,6 +3,7 @@
 // shows, so the real sysfs parser reads it:
 //   root/kernel/livepatch/<name>/{enabled,transition,replace}, <object>/<fn>,<sympos>/
 //   root/module/<name>/                      one directory per loaded module
+//   root/module/<name>/.sha256               the fake's identity of what it loaded
 // State lives in the files, so a restarted patchd (or patchctl in another
 // process) sees what an earlier instance loaded. Scripts (transition delays,
 // injected errors) live in the instance.
@@ -37,6 +38,7 @@ class FakeLivepatchKernel final : public LivepatchKernel {
   Expected<PatchState> ReadPatchState(const std::string& name) override;
   Status SetEnabled(const std::string& name, bool enabled) override;
   Status Probe() override;
+  Expected<bool> LoadedModuleMatches(const std::string& module_name, std::string_view module_bytes) override;
 
   // Script for one module name, or (empty name) the default for all.
   void SetScript(const std::string& module_name, FakeScript script);

@@ -1,11 +1,12 @@
 // The seam between patchd and the kernel's livepatch interface. Everything
-// patchd does to a kernel goes through these six calls, so unit tests and the
+// patchd does to a kernel goes through these seven calls, so unit tests and the
 // fleet simulator run against FakeLivepatchKernel (a directory tree) while
 // devices run SysfsLivepatchKernel (finit_module/delete_module + sysfs).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -59,6 +60,11 @@ class LivepatchKernel {
   virtual Status SetEnabled(const std::string& name, bool enabled) = 0;
   // Does this kernel support livepatch at all (kUnsupported with why if not)?
   virtual Status Probe() = 0;
+  // Is the module loaded under this name provably the one in module_bytes?
+  // The real kernel compares GNU build ids (<sysfs>/module/<name>/notes/
+  // .note.gnu.build-id against the file's note); an error says why it
+  // cannot tell (not loaded, no build id), which callers treat as "no".
+  virtual Expected<bool> LoadedModuleMatches(const std::string& module_name, std::string_view module_bytes) = 0;
 };
 
 }  // namespace lp::patchd

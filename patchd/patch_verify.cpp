@@ -7,21 +7,25 @@
 
 namespace lp::patchd {
 
-Expected<Manifest> VerifyMetadata(const CachedMetadata& meta, const Ed25519Key& root, std::time_t now) {
+Expected<VerifiedMetadata> VerifyMetadata(const CachedMetadata& meta, const Ed25519Key& root, std::time_t now,
+                                          std::uint64_t min_keys_version) {
   auto keys = VerifyKeysDocument(meta.keys_json, meta.keys_sig, root, now);
   if (!keys) return keys.error().WithContext("keys document");
+  LP_TRY(CheckKeysDocumentVersion(keys->version, min_keys_version));
+  const std::uint64_t version = keys->version;
   TrustStore trust(std::move(*keys));
   auto manifest = trust.VerifyManifest(meta.manifest_json, meta.manifest_sig);
   if (!manifest) return manifest.error().WithContext("manifest");
-  return manifest;
+  return VerifiedMetadata{std::move(*manifest), version};
 }
 
 Expected<VerifiedPatch> VerifyCachedPatch(const PatchCache& cache, const std::string& sha256,
-                                          const Ed25519Key& root, std::time_t now) {
+                                          const Ed25519Key& root, std::time_t now, std::uint64_t min_keys_version) {
   auto meta = cache.LoadMetadata(sha256);
   if (!meta) return meta.error();
-  auto manifest = VerifyMetadata(*meta, root, now);
-  if (!manifest) return manifest.error();
+  auto verified = VerifyMetadata(*meta, root, now, min_keys_version);
+  if (!verified) return verified.error();
+  const Manifest* manifest = &verified->manifest;
   if (manifest->module_sha256 != sha256)
     return MakeError(ErrorCode::kVerification, "manifest names module " + manifest->module_sha256 +
                                                    ", cache entry is " + sha256);
@@ -36,7 +40,7 @@ Expected<VerifiedPatch> VerifyCachedPatch(const PatchCache& cache, const std::st
     return MakeError(ErrorCode::kVerification, "module sha256 does not match the manifest");
   if (::lseek(fd->get(), 0, SEEK_SET) != 0)
     return MakeError(ErrorCode::kIo, "rewinding the module fd");
-  return VerifiedPatch{std::move(*manifest), std::move(*fd)};
+  return VerifiedPatch{std::move(verified->manifest), verified->keys_version, std::move(*fd)};
 }
 
 }  // namespace lp::patchd

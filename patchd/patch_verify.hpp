@@ -4,6 +4,7 @@
 // handed to finit_module(2).
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 
@@ -14,15 +15,24 @@
 
 namespace lp::patchd {
 
+struct VerifiedMetadata {
+  Manifest manifest;
+  std::uint64_t keys_version = 0;  // of the keys document that vouched for it
+};
+
 struct VerifiedPatch {
   Manifest manifest;
+  std::uint64_t keys_version = 0;
   UniqueFd module_fd;  // positioned at offset 0, ready for finit_module
 };
 
-// Verifies the metadata only (no module bytes needed yet).
-Expected<Manifest> VerifyMetadata(const CachedMetadata& meta, const Ed25519Key& root, std::time_t now);
+// Verifies the metadata only (no module bytes needed yet). A keys document
+// older than min_keys_version (the newest this device accepted) is refused:
+// keys documents never go backwards on a device.
+Expected<VerifiedMetadata> VerifyMetadata(const CachedMetadata& meta, const Ed25519Key& root, std::time_t now,
+                                          std::uint64_t min_keys_version);
 
 Expected<VerifiedPatch> VerifyCachedPatch(const PatchCache& cache, const std::string& sha256,
-                                          const Ed25519Key& root, std::time_t now);
+                                          const Ed25519Key& root, std::time_t now, std::uint64_t min_keys_version);
 
 }  // namespace lp::patchd

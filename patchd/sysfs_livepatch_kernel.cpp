@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file_util.hpp"
+#include "common/identity.hpp"
 #include "patchd/patch_tree.hpp"
 
 namespace lp::patchd {
@@ -48,6 +50,19 @@ Expected<PatchState> SysfsLivepatchKernel::ReadPatchState(const std::string& nam
 
 Status SysfsLivepatchKernel::SetEnabled(const std::string& name, bool enabled) {
   return WriteIntAttribute(paths_.LivepatchDir() / name / "enabled", enabled ? 1 : 0);
+}
+
+Expected<bool> SysfsLivepatchKernel::LoadedModuleMatches(const std::string& module_name,
+                                                         std::string_view module_bytes) {
+  auto want = BuildIdFromElf(module_bytes);
+  if (!want) return want.error().WithContext("build id of the patch module");
+  // The kernel shows each note section of a loaded module as a file.
+  const auto note = paths_.sysfs_root / "module" / module_name / "notes" / ".note.gnu.build-id";
+  auto notes = ReadFile(note, 64u << 10);
+  if (!notes) return notes.error().WithContext("build id of the loaded module " + module_name);
+  auto have = BuildIdFromNotes(*notes);
+  if (!have) return have.error().WithContext(note.string());
+  return *have == *want;
 }
 
 Status SysfsLivepatchKernel::Probe() {

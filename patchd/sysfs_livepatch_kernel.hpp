@@ -17,6 +17,7 @@ class SysfsLivepatchKernel final : public LivepatchKernel {
   Expected<PatchState> ReadPatchState(const std::string& name) override;
   Status SetEnabled(const std::string& name, bool enabled) override;
   Status Probe() override;
+  Expected<bool> LoadedModuleMatches(const std::string& module_name, std::string_view module_bytes) override;
 
  private:
   SystemPaths paths_;

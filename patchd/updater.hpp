@@ -92,6 +92,15 @@ class Updater {
   std::optional<Manifest> EvaluateOffer(const OfferedPatch& offer, const CachedMetadata& meta);
   // Verification right before load; refusals fill job.result/error.
   Event VerifyForLoad(Job& job);
+  // A fault of the transport, the metadata or the cache, not a verdict on
+  // the patch version: reported (result "refused"), kept in last_error,
+  // recorded nowhere, so a later check-in tries again. Leaves job with no
+  // result and the error.
+  void ReportFault(Job& job, const std::string& error);
+  // After a check-in accepted a newer keys document: remember its version
+  // and pair every cached patch that still verifies under it with it, so
+  // --apply-cached (which refuses older documents) keeps working.
+  void AdoptKeysDocument(const CheckinAnswer& answer);
   void QueueReport(const Job& job);
   std::vector<std::string> Dmesg(const Job& job) const;
   void FlushReports();

@@ -62,8 +62,9 @@ Event Updater::DoPoll(Job& job) {
     (void)SaveState();
     return Event::kNothingToDo;
   }
-  auto answer = VerifyCheckinAnswer(response->body, deps_.root_key,
-                                    Freshness{state_.device_id, state_.last_issued, deps_.clock.WallNow()});
+  auto answer = VerifyCheckinAnswer(
+      response->body, deps_.root_key,
+      Freshness{state_.device_id, state_.last_issued, deps_.clock.WallNow(), state_.keys_version});
   if (!answer) {
     state_.last_error = answer.error().message;
     (void)SaveState();
@@ -72,7 +73,8 @@ Event Updater::DoPoll(Job& job) {
   }
   state_.last_issued = answer->issued;
   state_.etag = response->etag;
-  if (answer->poll_interval_s > 0) state_.poll_interval_s = answer->poll_interval_s;
+  if (answer->poll_interval_s > 0) state_.poll_interval_s = answer->poll_interval_s;  // bounded by the parser
+  AdoptKeysDocument(*answer);
   if (auto st = SaveState(); !st) {
     Fail(job, "", st.error().message);
     return Event::kFailed;
@@ -80,18 +82,31 @@ Event Updater::DoPoll(Job& job) {
   return ChooseOffer(job, *answer);
 }
 
+void Updater::AdoptKeysDocument(const CheckinAnswer& answer) {
+  if (answer.keys_version <= state_.keys_version) return;
+  state_.keys_version = answer.keys_version;
+  for (const auto& sha : cache_.List()) {
+    auto meta = cache_.LoadMetadata(sha);
+    if (!meta || meta->keys_json == answer.keys_json) continue;
+    CachedMetadata paired{meta->manifest_json, meta->manifest_sig, answer.keys_json, answer.keys_sig};
+    // A patch whose key the new document dropped stays as it was (and is
+    // refused at its next use): that is what revoking a key means.
+    if (VerifyMetadata(paired, deps_.root_key, deps_.clock.WallNow(), answer.keys_version))
+      (void)cache_.StoreMetadata(sha, paired);
+  }
+}
+
 std::optional<Manifest> Updater::EvaluateOffer(const OfferedPatch& offer, const CachedMetadata& meta) {
-  auto m = VerifyMetadata(meta, deps_.root_key, deps_.clock.WallNow());
+  auto verified = VerifyMetadata(meta, deps_.root_key, deps_.clock.WallNow(), state_.keys_version);
   Job refusal = NewJob(StepState::kReport, "apply", "portal");
-  if (!m) {
-    auto unverified = ParseManifest(offer.manifest_json);
-    refusal.patch_id = unverified ? unverified->patch_id : "";
-    refusal.version = unverified ? unverified->version : 0;
-    Fail(refusal, "refused", m.error().message);
-    QueueReport(refusal);  // not recorded: an unverified id must not block the real patch
+  if (!verified) {
+    // Nothing of an unverified manifest is read (not even its id): it is
+    // reported as a fault of the offer and blocks nothing.
+    ReportFault(refusal, "offered manifest: " + verified.error().message);
     return std::nullopt;
   }
-  if (const PatchRecord* seen = state_.Find(m->patch_id, m->version)) {
+  Manifest& m = verified->manifest;
+  if (const PatchRecord* seen = state_.Find(m.patch_id, m.version)) {
     // Dealt with already, except: recorded applied but not live (lost at
     // reboot and the cached copy was unusable), or reverted and offered again
     // (the portal re-released it; a patch that must stay out needs the kill
@@ -100,21 +115,25 @@ std::optional<Manifest> Updater::EvaluateOffer(const OfferedPatch& offer, const 
     bool lost = seen->state == "applied" && !(live && live->InEffect());
     if (!lost && seen->state != "reverted") return std::nullopt;
   }
-  Status ok = m->module_sha256 == offer.blob
-                  ? engine_.CheckApplicable(*m, deps_.identity, state_)
-                  : Status(MakeError(ErrorCode::kVerification, "blob hash differs from the manifest's"));
-  if (!ok) {
-    refusal.patch_id = m->patch_id;
-    refusal.version = m->version;
+  refusal.patch_id = m.patch_id;
+  refusal.version = m.version;
+  if (m.module_sha256 != offer.blob) {
+    // The signed manifest is fine, the portal's pointer to its bytes is not:
+    // not a verdict on the patch (the genuine offer must still apply later).
+    ReportFault(refusal, "offer's blob hash " + offer.blob.substr(0, 64) + " differs from the manifest's " +
+                             m.module_sha256 + "; offered again at the next check-in");
+    return std::nullopt;
+  }
+  if (Status ok = engine_.CheckApplicable(m, deps_.identity, state_); !ok) {
     Fail(refusal, "refused", ok.error().message);
-    // Verified, so its id can be trusted: remember the refusal, report it once.
-    state_.Record({m->patch_id, m->version, m->target.build_id, m->module_sha256, m->module_name,
-                   m->replace, "refused", m->cves, m->description, deps_.clock.WallNow()});
+    // A verdict on the verified patch itself: remember it, report it once.
+    state_.Record({m.patch_id, m.version, m.target.build_id, m.module_sha256, m.module_name,
+                   m.replace, "refused", m.cves, m.description, deps_.clock.WallNow()});
     state_.last_error = ok.error().message;
     QueueReport(refusal);
     return std::nullopt;
   }
-  return std::move(*m);
+  return std::move(m);
 }
 
 Event Updater::ChooseOffer(Job& job, const CheckinAnswer& answer) {

@@ -50,6 +50,14 @@ void Updater::QueueReport(const Job& job) {
   state_.pending_reports.push_back(body.dump());
 }
 
+void Updater::ReportFault(Job& job, const std::string& error) {
+  Job report = job;
+  Fail(report, "refused", error);
+  QueueReport(report);
+  state_.last_error = error;
+  Fail(job, "", error);
+}
+
 void Updater::FlushReports() {
   if (!deps_.portal || state_.credential.empty() || state_.pending_reports.empty()) return;
   std::vector<std::string> undelivered;

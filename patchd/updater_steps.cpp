@@ -31,10 +31,7 @@ Event Updater::DoDownload(Job& job) {
     // mirror or cache, a man in the middle): refuse them and tell the portal,
     // but record no verdict on the version, so the next check-in fetches it
     // again instead of giving the patch up for good.
-    Job refusal = job;
-    Fail(refusal, "refused", "download: module sha256 mismatch (truncated or tampered blob)");
-    QueueReport(refusal);
-    Fail(job, "", refusal.error + "; fetched again at the next check-in");
+    ReportFault(job, "download: module sha256 mismatch (truncated or tampered blob); fetched again at the next check-in");
     return Event::kFailed;
   }
   if (auto st = cache_.StoreModule(job.sha256, *blob); !st) {
@@ -51,12 +48,15 @@ Event Updater::VerifyForLoad(Job& job) {
     return Event::kFailed;
   }
   const std::int64_t start = deps_.clock.NowMs();
-  auto verified = VerifyCachedPatch(cache_, job.sha256, deps_.root_key, deps_.clock.WallNow());
+  auto verified = VerifyCachedPatch(cache_, job.sha256, deps_.root_key, deps_.clock.WallNow(), state_.keys_version);
   if (!verified) {
+    // The copy in the cache (or its metadata) is unusable; that says nothing
+    // about the patch, whose metadata verified when it was offered.
     if (verified.error().code == ErrorCode::kVerification) cache_.Discard(job.sha256);
-    Fail(job, "refused", verified.error().message);
+    ReportFault(job, verified.error().message);
     return Event::kFailed;
   }
+  if (verified->keys_version > state_.keys_version) state_.keys_version = verified->keys_version;
   const Manifest& m = verified->manifest;
   job.patch_id = m.patch_id;
   job.version = m.version;
@@ -89,6 +89,12 @@ Event Updater::DoLoad(Job& job) {
   const std::int64_t start = deps_.clock.NowMs();
   auto st = engine_.Load(job.module_name, job.replace, verified_->module_fd.get());
   verified_.reset();
+  if (!st && st.error().code == ErrorCode::kConflict) {
+    // Another module holds the name: the operator's to clear, not the
+    // patch's fault; applied at a later check-in once it is gone.
+    ReportFault(job, st.error().message);
+    return Event::kFailed;
+  }
   if (!st) {
     Fail(job, "failed", st.error().message);
     return Event::kFailed;
@@ -127,12 +133,13 @@ Event Updater::DoCommit(Job& job) {
     }
   }
   auto meta = cache_.LoadMetadata(job.sha256);
-  auto manifest = meta ? VerifyMetadata(*meta, deps_.root_key, deps_.clock.WallNow()) : Expected<Manifest>(meta.error());
+  auto verified = meta ? VerifyMetadata(*meta, deps_.root_key, deps_.clock.WallNow(), state_.keys_version)
+                       : Expected<VerifiedMetadata>(meta.error());
   PatchRecord rec{job.patch_id, job.version, deps_.identity.build_id, job.sha256, job.module_name,
                   job.replace, "applied", {}, "", deps_.clock.WallNow()};
-  if (manifest) {
-    rec.cves = manifest->cves;
-    rec.description = manifest->description;
+  if (verified) {
+    rec.cves = verified->manifest.cves;
+    rec.description = verified->manifest.description;
   }
   state_.Record(rec);
   if (auto st = SaveState(); !st) {

@@ -1,8 +1,8 @@
 #include "patchbuild/generate/generate.hpp"
 
 #include <optional>
-#include <regex>
 #include <set>
+#include <string_view>
 
 #include "common/file_util.hpp"
 #include "patchbuild/build/command.hpp"
@@ -17,10 +17,19 @@
 namespace lp::patchbuild::generate {
 namespace {
 
+// [a-z_][a-z0-9_]{0,40}, checked by hand (no std::regex on user input).
+bool IsPatchName(std::string_view name) {
+  auto lower_or_underscore = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
+  if (name.empty() || name.size() > 41 || !lower_or_underscore(name.front())) return false;
+  for (char c : name)
+    if (!lower_or_underscore(c) && !(c >= '0' && c <= '9')) return false;
+  return true;
+}
+
 Status CheckOptions(const std::vector<ObjectInput>& inputs, const TargetSymbols& target,
                     const GenerateOptions& options) {
   // The module name becomes /sys/kernel/livepatch/<name> and C identifiers.
-  if (!std::regex_match(options.name, std::regex("[a-z_][a-z0-9_]{0,40}")))
+  if (!IsPatchName(options.name))
     return MakeError(ErrorCode::kInvalidArgument,
                      "patch name '" + options.name + "' must be lower-case letters, digits and _ (at most 41)");
   if (inputs.empty()) return MakeError(ErrorCode::kInvalidArgument, "no object pair to generate from");

@@ -130,7 +130,8 @@ TEST(BundleTest, RefusesExpiredKeysWrongRootAndForeignSigner) {
   Ed25519Key stranger = testing::NewKey();
   auto foreign = VerifyBundle(*PackBundle(w.Parts(ModuleBytes(100), stranger)), w.root, kNow);
   ASSERT_FALSE(foreign.has_value());
-  EXPECT_NE(foreign.error().message.find("unknown key"), std::string::npos);
+  EXPECT_NE(foreign.error().message.find("no key of keys document version 7 verifies it"), std::string::npos)
+      << foreign.error().message;
   auto portal = VerifyBundle(*PackBundle(w.Parts(ModuleBytes(100), w.portal)), w.root, kNow);
   ASSERT_FALSE(portal.has_value());
   EXPECT_NE(portal.error().message.find("not patch"), std::string::npos);
@@ -186,6 +187,36 @@ TEST(BundleTest, RefusesSizeMismatch) {
   auto r = VerifyBundle(*PackBundle(parts), w.root, kNow);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("module size"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lp
+
+namespace lp {
+namespace {
+
+// Packed by hand: PackBundle itself refuses a manifest it cannot parse.
+std::string HostileBundle(const SignedWorld& w, const Ed25519Key& signer, std::size_t description) {
+  std::string json = testing::HostileManifestJson(signer.KeyId(), description);
+  auto packed = ustar::Pack({{"manifest.json", json, 0},
+                             {"manifest.sig", *signer.Sign(json), 0},
+                             {"keys.json", w.keys_json, 0},
+                             {"keys.json.sig", w.keys_sig, 0},
+                             {"lp_cmdline.ko", "module bytes", 0}});
+  EXPECT_TRUE(packed.has_value());
+  return packed.has_value() ? *packed : std::string();
+}
+
+TEST(BundleHardeningTest, HugeCveIdAndOversizeManifestAreOneLineErrors) {
+  SignedWorld w;
+  Ed25519Key stranger = testing::NewKey();
+  for (std::size_t description : {std::size_t{0}, kMaxManifestBytes}) {
+    for (const Ed25519Key* signer : {&w.patch, &stranger}) {
+      auto r = VerifyBundle(HostileBundle(w, *signer, description), w.root, kNow);
+      ASSERT_FALSE(r.has_value());
+      EXPECT_TRUE(testing::IsOneLine(r.error().message));
+    }
+  }
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST(TrustStoreTest, VerifiesManifestAndRefusesUnknownOrWrongRoleKeys) {
   auto unknown = w.Parts("mod", stranger);
   auto r1 = trust.VerifyManifest(unknown.manifest_json, unknown.manifest_sig);
   ASSERT_FALSE(r1.has_value());
-  EXPECT_NE(r1.error().message.find("unknown key " + stranger.KeyId()), std::string::npos)
+  EXPECT_NE(r1.error().message.find("no key of keys document version 7 verifies it"), std::string::npos)
       << r1.error().message;
 
   auto portal_signed = w.Parts("mod", w.portal);
@@ -105,6 +105,65 @@ TEST(TrustStoreTest, PortalSignatures) {
   EXPECT_TRUE(trust.VerifyPortalSignature(answer, *w.portal.Sign(answer), w.portal.KeyId()).has_value());
   EXPECT_FALSE(trust.VerifyPortalSignature(answer, *w.patch.Sign(answer), w.patch.KeyId()).has_value());
   EXPECT_FALSE(trust.VerifyPortalSignature(answer + " ", *w.portal.Sign(answer), w.portal.KeyId()).has_value());
+}
+
+}  // namespace
+}  // namespace lp
+
+namespace lp {
+namespace {
+
+// Neither an unsigned nor a signed hostile manifest may crash verification.
+// The signature is checked first; then the manifest must name the key that
+// verified it.
+TEST(TrustStoreHardeningTest, ManifestMustNameTheKeyThatSignedIt) {
+  SignedWorld w;
+  TrustStore trust(w.doc);
+  Manifest m = testing::SampleManifest("mod", "0123456789abcdef");  // names a key it was not signed with
+  std::string json = SerializeManifest(m);
+  auto r = trust.VerifyManifest(json, *w.patch.Sign(json));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kVerification);
+  EXPECT_NE(r.error().message.find("names 0123456789abcdef but was signed by patch key " + w.patch.KeyId()),
+            std::string::npos)
+      << r.error().message;
+}
+
+TEST(TrustStoreHardeningTest, KeysDocumentVersionNeverGoesBack) {
+  EXPECT_TRUE(CheckKeysDocumentVersion(5, 5));
+  EXPECT_TRUE(CheckKeysDocumentVersion(6, 5));
+  auto st = CheckKeysDocumentVersion(4, 5);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("keys document version 4 is older than version 5"), std::string::npos);
+}
+
+TEST(KeysDocumentHardeningTest, TooManyKeysOrAnOversizedPemIsRefused) {
+  SignedWorld w;
+  KeysDocument doc = w.doc;
+  while (doc.keys.size() <= kMaxKeys) doc.keys.push_back(doc.keys[0]);
+  auto r = ParseKeysDocument(SerializeKeysDocument(doc));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("more than the limit of " + std::to_string(kMaxKeys)), std::string::npos)
+      << r.error().message;
+  doc = w.doc;
+  doc.keys[0].public_pem += std::string(kMaxPublicPemLength, 'A');
+  r = ParseKeysDocument(SerializeKeysDocument(doc));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("public_pem"), std::string::npos) << r.error().message;
+}
+
+TEST(TrustStoreHardeningTest, HugeCveIdAndOversizeAreOneLineErrors) {
+  SignedWorld w;
+  TrustStore trust(w.doc);
+  Ed25519Key stranger = testing::NewKey();
+  for (std::size_t description : {std::size_t{0}, kMaxManifestBytes}) {
+    std::string json = testing::HostileManifestJson(w.patch.KeyId(), description);
+    for (const Ed25519Key* signer : {&w.patch, &stranger}) {
+      auto r = trust.VerifyManifest(json, *signer->Sign(json));
+      ASSERT_FALSE(r.has_value());
+      EXPECT_TRUE(testing::IsOneLine(r.error().message));
+    }
+  }
 }
 
 }  // namespace

@@ -141,3 +141,73 @@ TEST(ManifestTest, RejectsOversizedAndNonJson) {
 
 }  // namespace
 }  // namespace lp
+
+namespace lp {
+namespace {
+
+TEST(ManifestHardeningTest, HugeCveIdIsAOneLineErrorNotACrash) {
+  auto r = ParseManifest(testing::HostileManifestJson("0123456789abcdef"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(testing::IsOneLine(r.error().message));
+  EXPECT_NE(r.error().message.find("cves[0]"), std::string::npos) << r.error().message;
+}
+
+TEST(ManifestHardeningTest, OversizedManifestIsAOneLineError) {
+  auto r = ParseManifest(testing::HostileManifestJson("0123456789abcdef", kMaxManifestBytes));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(testing::IsOneLine(r.error().message));
+}
+
+
+TEST(ManifestHardeningTest, EveryFieldAndArrayIsBounded) {
+  struct Case {
+    const char* field;
+    std::function<void(Manifest&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"description", [](Manifest& m) { m.description.assign(kMaxDescriptionLength + 1, 'x'); }},
+      {"builder", [](Manifest& m) { m.builder.assign(kMaxBuilderLength + 1, 'x'); }},
+      {"target.release", [](Manifest& m) { m.target.release.assign(kMaxReleaseLength + 1, 'x'); }},
+      {"target.arch", [](Manifest& m) { m.target.arch.assign(kMaxArchLength + 1, 'x'); }},
+      {"target.build_id", [](Manifest& m) { m.target.build_id.assign(2 * kMaxBuildIdBytes + 2, 'a'); }},
+      {"patch_id", [](Manifest& m) { m.patch_id.assign(kMaxPatchIdLength + 1, 'a'); }},
+      {"module_name", [](Manifest& m) { m.module_name.assign(kMaxModuleNameLength + 1, 'a'); }},
+      {"module_file", [](Manifest& m) { m.module_file = std::string(kMaxModuleFileLength, 'a') + ".ko"; }},
+      {"created", [](Manifest& m) { m.created.assign(kMaxTimeLength + 1, '1'); }},
+      {"functions", [](Manifest& m) { m.functions.assign(kMaxFunctions + 1, m.functions[0]); }},
+      {"functions[0].name", [](Manifest& m) { m.functions[0].name.assign(kMaxFunctionNameLength + 1, 'f'); }},
+      {"functions[0].object", [](Manifest& m) { m.functions[0].object.assign(kMaxObjectNameLength + 1, 'o'); }},
+      {"cves", [](Manifest& m) { m.cves.assign(kMaxCves + 1, "CVE-2024-1234"); }},
+      {"cves[0]", [](Manifest& m) { m.cves = {"CVE-2024-" + std::string(kMaxCveIdLength, '1')}; }},
+  };
+  for (const auto& c : cases) {
+    Manifest m = Sample();
+    c.edit(m);
+    auto r = ParseManifest(SerializeManifest(m));
+    ASSERT_FALSE(r.has_value()) << c.field;
+    EXPECT_NE(r.error().message.find(std::string("'") + c.field + "'"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(testing::IsOneLine(r.error().message));
+  }
+  // At the bounds: accepted.
+  Manifest m = Sample();
+  m.description.assign(kMaxDescriptionLength, 'x');
+  m.patch_id.assign(kMaxPatchIdLength, 'a');
+  m.module_name.assign(kMaxModuleNameLength, 'a');
+  m.module_file = std::string(kMaxModuleFileLength - 3, 'a') + ".ko";
+  m.cves = {"CVE-2024-" + std::string(kMaxCveIdLength - 9, '1')};
+  auto r = ParseManifest(SerializeManifest(m));
+  EXPECT_TRUE(r.has_value()) << r.error().message;
+}
+
+TEST(ManifestHardeningTest, HandWrittenChecksMatchTheOldPatterns) {
+  for (const char* ok : {"CVE-2024-1234", "CVE-1999-0001", "CVE-2024-12345678"})
+    EXPECT_TRUE(CheckCveId(ok)) << ok;
+  for (const char* bad : {"CVE-2024-123", "CVE-24-1234", "cve-2024-1234", "CVE-2024-12a4", "CVE-2024_1234",
+                          "CVE-20241-1234", "", "CVE-2024-1234 "})
+    EXPECT_FALSE(CheckCveId(bad)) << bad;
+  for (const char* ok : {"a", "lp-cmdline", "9x._-", "A.b"}) EXPECT_TRUE(CheckPatchId(ok)) << ok;
+  for (const char* bad : {"", "-a", ".a", "_a", "a b", "a/b", "\xc3\xa9"}) EXPECT_FALSE(CheckPatchId(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace lp

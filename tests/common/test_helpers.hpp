@@ -94,3 +94,27 @@ struct SignedWorld {
 };
 
 }  // namespace lp::testing
+
+namespace lp::testing {
+
+// A CVE id of 100,000 digits: std::regex recursed once per character on it
+// and overflowed the stack (issue 10).
+inline std::string HugeCveId() { return "CVE-2024-" + std::string(100000, '1'); }
+
+// The sample manifest with a hostile field; serialized as it would be signed.
+inline std::string HostileManifestJson(const std::string& key_id, std::size_t description_bytes = 0) {
+  Manifest m = SampleManifest("module bytes", key_id);
+  m.cves = {HugeCveId()};
+  m.description = std::string(description_bytes, 'x');
+  return SerializeManifest(m);
+}
+
+// An error message must be one line (it goes into logs and reports).
+inline ::testing::AssertionResult IsOneLine(const std::string& message) {
+  if (message.empty()) return ::testing::AssertionFailure() << "empty message";
+  if (message.find('\n') != std::string::npos) return ::testing::AssertionFailure() << "multi-line: " << message;
+  if (message.size() > 2048) return ::testing::AssertionFailure() << "over 2048 bytes: " << message.substr(0, 200);
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace lp::testing

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "tests/patchd/patch_world.hpp"
 
 namespace lp::patchd::testing {
@@ -9,8 +11,10 @@ namespace {
 
 class CheckinAnswerTest : public ::testing::Test {
  protected:
-  Expected<CheckinAnswer> Verify(const std::string& envelope, std::time_t last_issued = 0) {
-    return VerifyCheckinAnswer(envelope, w_.root_key, Freshness{"d-1", last_issued, w_.clock.WallNow()});
+  Expected<CheckinAnswer> Verify(const std::string& envelope, std::time_t last_issued = 0,
+                                 std::uint64_t keys_version = 0) {
+    return VerifyCheckinAnswer(envelope, w_.root_key,
+                               Freshness{"d-1", last_issued, w_.clock.WallNow(), keys_version});
   }
   static void ExpectRefused(const Expected<CheckinAnswer>& a, const std::string& why) {
     ASSERT_FALSE(a);
@@ -73,7 +77,50 @@ TEST_F(CheckinAnswerTest, RefusesAReplayedOlderAnswer) {
 
 TEST_F(CheckinAnswerTest, RefusesGarbage) {
   ExpectRefused(Verify("{\"keys_json\": 5}"), "keys_json");
-  ExpectRefused(Verify("not json"), "malformed");
+  ExpectRefused(Verify("not json"), "not valid JSON");
+}
+
+
+// Issue 10: an answer issued far in the future would make every later
+// genuine answer look "replayed".
+TEST_F(CheckinAnswerTest, RefusesAnAnswerIssuedBeyondTheClockSkew) {
+  w_.portal->issued = w_.clock.WallNow() + kMaxClockSkewS + 1;
+  w_.portal->expires = w_.portal->issued + 3600;
+  ExpectRefused(Verify(w_.portal->Envelope()), "ahead of this device's clock");
+  w_.portal->issued = w_.clock.WallNow() + kMaxClockSkewS;  // at the bound: accepted
+  EXPECT_TRUE(Verify(w_.portal->Envelope()));
+}
+
+TEST_F(CheckinAnswerTest, ARememberedIssuedBeyondTheSkewDoesNotFreezeTheDevice) {
+  const std::time_t poisoned = w_.clock.WallNow() + 365 * 86400;  // accepted before the bound existed
+  auto a = Verify(w_.portal->Envelope(), poisoned);
+  EXPECT_TRUE(a) << a.error().message;
+  // A remembered time inside the bound still guards against replays.
+  ExpectRefused(Verify(w_.portal->Envelope(), w_.portal->issued + 60), "replayed");
+}
+
+TEST_F(CheckinAnswerTest, RefusesAnOlderKeysDocumentNamingBothVersions) {
+  auto a = Verify(w_.portal->Envelope(), 0, 1);  // the world's document is version 1
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->keys_version, 1u);
+  auto refused = Verify(w_.portal->Envelope(), 0, 2);
+  ExpectRefused(refused, "keys document version 1 is older than version 2");
+}
+
+TEST_F(CheckinAnswerTest, PollIntervalIsClampedToADay) {
+  w_.portal->poll_interval = std::numeric_limits<std::uint64_t>::max();
+  auto a = Verify(w_.portal->Envelope());
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->poll_interval_s, kMaxPollIntervalS);
+  w_.portal->poll_interval = 0;
+  EXPECT_EQ(Verify(w_.portal->Envelope())->poll_interval_s, 0);  // not given: keep the device's
+}
+
+TEST_F(CheckinAnswerTest, RefusesOversizedEnvelopesAndTooManyOffers) {
+  std::string big(kMaxCheckinAnswerBytes + 1, ' ');
+  ExpectRefused(Verify(big), "limit");
+  for (std::size_t i = 0; i <= kMaxOfferedPatches; ++i) w_.portal->offers.push_back({"m", "s", "b"});
+  ExpectRefused(Verify(w_.portal->Envelope()), "patches");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "common/file_util.hpp"
 #include "patchd/apply_engine.hpp"
 #include "patchd/sysfs_livepatch_kernel.hpp"
@@ -126,6 +128,75 @@ TEST(BlockingTasksTest, NamesTasksNotYetInTheTargetState) {
   ASSERT_EQ(blocking.size(), 1u);
   EXPECT_EQ(blocking[0], "pid 42 comm stuck_worker: [<0>] msleep+0x2d/0x40 | [<0>] worker_fn+0x10/0x20");
   EXPECT_EQ(FindBlockingTasks(dir / "proc", 0).size(), 1u);  // init, when unpatching
+}
+
+
+// Issue 10: the real kernel's identity check. Two small ELF files stand in
+// for module files; the "loaded" one's build-id note is placed where the
+// kernel shows it (<sysfs>/module/NAME/notes/.note.gnu.build-id).
+class SysfsModuleIdentityTest : public ::testing::Test {
+ protected:
+  // Builds an ELF with (or without) a GNU build id; "" when no toolchain.
+  std::string Elf(const std::string& name, const std::string& body, bool build_id = true) {
+    auto src = dir_ / (name + ".c");
+    auto out = dir_ / (name + ".so");
+    EXPECT_TRUE(WriteFileAtomic(src, body + "\n"));
+    std::string cmd = "cc -shared -nostdlib -Wl,--build-id=" + std::string(build_id ? "sha1" : "none") + " -o " +
+                      out.string() + " " + src.string() + " 2>/dev/null";
+    if (std::system(cmd.c_str()) != 0) return "";
+    auto bytes = ReadFile(out);
+    return bytes ? *bytes : "";
+  }
+  bool Install(const std::string& name, const std::string& module) {
+    auto dir = dir_ / "sys" / "module" / module / "notes";
+    EXPECT_TRUE(MakeDirs(dir));
+    std::string cmd = "objcopy -O binary --only-section=.note.gnu.build-id " + (dir_ / (name + ".so")).string() +
+                      " " + (dir / ".note.gnu.build-id").string() + " 2>/dev/null";
+    return std::system(cmd.c_str()) == 0;
+  }
+  lp::testing::TempDir dir_;
+};
+
+TEST_F(SysfsModuleIdentityTest, SameBuildIdMatchesAnythingElseDoesNot) {
+  const std::string ours = Elf("ours", "int patched(void) { return 1; }");
+  const std::string theirs = Elf("theirs", "int patched(void) { return 2; }");
+  const std::string anonymous = Elf("anonymous", "int patched(void) { return 3; }", false);
+  if (ours.empty() || theirs.empty() || anonymous.empty()) GTEST_SKIP() << "no cc to build test ELF files";
+  ASSERT_TRUE(Install("ours", "lp_a"));
+  SystemPaths paths;
+  paths.sysfs_root = dir_ / "sys";
+  SysfsLivepatchKernel kernel(paths);
+  auto same = kernel.LoadedModuleMatches("lp_a", ours);
+  ASSERT_TRUE(same) << same.error().message;
+  EXPECT_TRUE(*same);
+  auto other = kernel.LoadedModuleMatches("lp_a", theirs);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_FALSE(*other);
+  EXPECT_FALSE(kernel.LoadedModuleMatches("lp_a", anonymous));      // no build id: cannot prove
+  EXPECT_FALSE(kernel.LoadedModuleMatches("lp_gone", ours));        // not loaded
+  EXPECT_FALSE(kernel.LoadedModuleMatches("lp_a", "not an ELF"));
+}
+
+TEST_F(FakeKernelTest, LoadedModuleMatchesOnlyTheBytesItLoaded) {
+  ASSERT_TRUE(kernel_.LoadModule(Module("lp_a").get(), {"lp_a", "", true}));
+  auto same = kernel_.LoadedModuleMatches("lp_a", FakeLivepatchKernel::MakeTextModule("lp_a"));
+  ASSERT_TRUE(same);
+  EXPECT_TRUE(*same);
+  auto other = kernel_.LoadedModuleMatches("lp_a", FakeLivepatchKernel::MakeTextModule("lp_a", false));
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(*other);
+  EXPECT_FALSE(kernel_.LoadedModuleMatches("lp_b", FakeLivepatchKernel::MakeTextModule("lp_b")));
+}
+
+TEST_F(FakeKernelTest, EngineLoadRefusesAForeignModuleOfTheSameName) {
+  ASSERT_TRUE(kernel_.LoadModule(Module("lp_a", false).get(), {"lp_a", "", false}));
+  FakeClock clock;
+  ApplyEngine engine(kernel_, clock, SystemPaths{}, ApplyOptions{});
+  auto st = engine.Load("lp_a", true, Module("lp_a", true).get());
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  EXPECT_NE(st.error().message.find("rmmod lp_a"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(engine.Load("lp_a", false, Module("lp_a", false).get()));  // its own: already loaded
 }
 
 }  // namespace

@@ -24,12 +24,21 @@ struct Offer {
 class FakePortal final : public PortalApi {
  public:
   FakePortal(const Ed25519Key& portal_key, std::string keys_json, std::string keys_sig)
-      : portal_key_(portal_key), keys_json_(std::move(keys_json)), keys_sig_(std::move(keys_sig)) {}
+      : portal_key_(&portal_key), keys_json_(std::move(keys_json)), keys_sig_(std::move(keys_sig)) {}
+
+  // From now on answers carry this keys document and are signed with this
+  // portal key (a key rotation, or an attacker holding an old pair).
+  void UseKeys(const Ed25519Key& portal_key, std::string keys_json, std::string keys_sig) {
+    portal_key_ = &portal_key;
+    keys_json_ = std::move(keys_json);
+    keys_sig_ = std::move(keys_sig);
+  }
 
   // What the next answers say.
   std::string device_id = "d-1";
   std::time_t issued = 0;
   std::time_t expires = 0;
+  std::uint64_t poll_interval = 60;
   std::vector<Offer> offers;
   std::vector<std::pair<std::string, std::string>> actions;  // {type, patch_id}
   std::map<std::string, std::string> blobs;
@@ -50,7 +59,7 @@ class FakePortal final : public PortalApi {
     nlohmann::json acts = nlohmann::json::array();
     for (const auto& [type, id] : actions) acts.push_back({{"type", type}, {"patch_id", id}});
     return nlohmann::json{{"device_id", device_id}, {"issued", FormatTime(issued)},
-                          {"expires", FormatTime(expires)}, {"poll_interval", 60},
+                          {"expires", FormatTime(expires)}, {"poll_interval", poll_interval},
                           {"patches", patches}, {"actions", acts}}
         .dump();
   }
@@ -59,10 +68,10 @@ class FakePortal final : public PortalApi {
   std::string Envelope(const std::string& payload, const Ed25519Key& signer) const {
     return nlohmann::json{{"keys_json", Base64Encode(keys_json_)}, {"keys_sig", Base64Encode(keys_sig_)},
                           {"payload", Base64Encode(payload)}, {"signature", Base64Encode(*signer.Sign(payload))},
-                          {"key_id", portal_key_.KeyId()}}
+                          {"key_id", portal_key_->KeyId()}}
         .dump();
   }
-  std::string Envelope() const { return Envelope(Payload(), portal_key_); }
+  std::string Envelope() const { return Envelope(Payload(), *portal_key_); }
 
   Expected<EnrollResult> Enroll(const std::string& token, const std::string&, const KernelIdentity&) override {
     ++enrolls;
@@ -95,7 +104,7 @@ class FakePortal final : public PortalApi {
   }
 
  private:
-  const Ed25519Key& portal_key_;
+  const Ed25519Key* portal_key_;
   std::string keys_json_, keys_sig_;
 };
 

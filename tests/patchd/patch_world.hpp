@@ -103,6 +103,17 @@ class PatchWorld {
     return p;
   }
 
+  // A root-signed keys document of this version naming patch_key and the
+  // given portal key: {keys.json, keys.json.sig}.
+  std::pair<std::string, std::string> SignedKeys(std::uint64_t version, const Ed25519Key& portal_signer) const {
+    KeysDocument doc = keys_doc_;
+    doc.version = version;
+    doc.keys = {{patch_key.KeyId(), KeyRole::kPatch, patch_key.PublicPem()},
+                {portal_signer.KeyId(), KeyRole::kPortal, portal_signer.PublicPem()}};
+    std::string json = SerializeKeysDocument(doc);
+    return {json, *root_key.Sign(json)};
+  }
+
   // Offers the patch through the portal (and serves its blob).
   void Offer(const SignedPatch& p) {
     portal->offers.push_back(p.offer());

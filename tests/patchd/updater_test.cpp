@@ -122,7 +122,10 @@ TEST_F(UpdaterTest, TamperedCachedModuleIsRefusedAtBoot) {
   auto jobs = world_.device->ApplyCached();
   ASSERT_TRUE(jobs);
   ASSERT_EQ(jobs->size(), 1u);
-  EXPECT_EQ((*jobs)[0].result, "refused");
+  // Refused, but as a fault of the cached copy: no verdict on the patch.
+  EXPECT_EQ((*jobs)[0].result, "");
+  EXPECT_TRUE(Contains((*jobs)[0].error, "module size")) << (*jobs)[0].error;
+  EXPECT_EQ(world_.State().Find("lp-cmdline", 1)->state, "applied");
   EXPECT_TRUE(world_.kernel->LoadedModules().empty());
 }
 
@@ -135,7 +138,8 @@ TEST_F(UpdaterTest, UnusableCacheAtBootIsHealedByTheNextCheckIn) {
   world_.Restart();
   auto jobs = world_.device->ApplyCached();
   ASSERT_TRUE(jobs);
-  EXPECT_EQ((*jobs)[0].result, "refused");
+  EXPECT_EQ((*jobs)[0].result, "");
+  EXPECT_FALSE((*jobs)[0].error.empty());
   EXPECT_EQ(world_.State().Find("lp-cmdline", 1)->state, "applied");  // not blamed on the patch
   world_.portal->issued += 1;
   EXPECT_EQ(CheckIn().result, "applied");
@@ -299,6 +303,162 @@ TEST_F(UpdaterTest, ReplayedAnswerIsRefused) {
   EXPECT_TRUE(Contains(job.error, "replayed"));
   EXPECT_TRUE(world_.kernel->LoadedModules().empty());
   EXPECT_TRUE(Contains(world_.State().last_error, "replayed"));
+}
+
+
+// A manifest carrying a CVE id of 100,000 digits (or over the size limit),
+// signed by the patch key or by nobody we know: refused in one line, never a crash.
+TEST_F(UpdaterTest, HostileManifestInAnOfferIsRefusedWithoutACrash) {
+  const Ed25519Key stranger = NewKey();
+  for (std::size_t description : {std::size_t{0}, kMaxManifestBytes}) {
+    for (const Ed25519Key* signer : std::initializer_list<const Ed25519Key*>{&world_.patch_key, &stranger}) {
+      auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
+      Manifest m = p.manifest;
+      m.cves = {"CVE-2024-" + std::string(100000, '1')};
+      m.description = std::string(description, 'x');
+      p.manifest_json = SerializeManifest(m);
+      p.manifest_sig = *signer->Sign(p.manifest_json);
+      world_.portal->offers = {p.offer()};
+      world_.portal->issued += 1;
+      CheckIn();
+      EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+      const std::string error = world_.State().last_error;
+      EXPECT_FALSE(error.empty());
+      EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    }
+  }
+}
+
+
+// Issue 10: a signed answer issued far in the future used to be accepted, and
+// then every genuine answer was refused as "replayed" for good.
+TEST_F(UpdaterTest, AnAnswerFromTheFarFutureDoesNotFreezeTheDevice) {
+  world_.portal->issued = world_.clock.WallNow() + 365 * 86400;
+  world_.portal->expires = world_.portal->issued + 3600;
+  Job job = CheckIn();
+  EXPECT_TRUE(Contains(job.error, "ahead of this device's clock")) << job.error;
+  world_.portal->issued = world_.clock.WallNow();
+  world_.portal->expires = world_.clock.WallNow() + 3600;
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  job = CheckIn();
+  EXPECT_EQ(job.result, "applied") << job.error;
+}
+
+// A device that accepted such an answer before the fix recovers.
+TEST_F(UpdaterTest, ARememberedFutureIssuedIsNotHonoured) {
+  CheckIn();  // enroll
+  DeviceState state = world_.State();
+  state.last_issued = world_.clock.WallNow() + 365 * 86400;
+  ASSERT_TRUE(SaveDeviceState(world_.config.paths.state_dir, state));
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  Job job = CheckIn();
+  EXPECT_EQ(job.result, "applied") << job.error;
+  EXPECT_EQ(world_.State().last_issued, world_.portal->issued);
+}
+
+// Issue 10: after the portal key rotates (keys document v2), an answer signed
+// with the old portal key under the old document (v1) must be refused.
+TEST_F(UpdaterTest, AnOlderKeysDocumentIsRefusedAfterARotation) {
+  const Ed25519Key new_portal = NewKey();
+  const auto v2 = world_.SignedKeys(2, new_portal);
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  ASSERT_EQ(CheckIn().result, "applied");
+  world_.portal->UseKeys(new_portal, v2.first, v2.second);
+  world_.portal->issued += 1;
+  CheckIn();
+  EXPECT_EQ(world_.State().keys_version, 2u);
+  // The attacker holds the old portal key and the old (still unexpired) document.
+  world_.portal->UseKeys(world_.portal_key, world_.keys_json, world_.keys_sig);
+  world_.portal->issued += 1;
+  world_.portal->actions = {{"revert", "lp-cmdline"}};
+  Job job = CheckIn();
+  EXPECT_TRUE(Contains(job.error, "keys document version 1 is older than version 2")) << job.error;
+  EXPECT_TRUE(world_.InEffect("lp_cmdline"));
+  EXPECT_EQ(world_.State().keys_version, 2u);
+}
+
+// The cache follows a rotation (apply-cached keeps working), and cached
+// metadata or a bundle under an older document is refused with both versions.
+TEST_F(UpdaterTest, ApplyCachedAfterARotationAndRollbackOfCachedKeys) {
+  const Ed25519Key new_portal = NewKey();
+  const auto v2 = world_.SignedKeys(2, new_portal);
+  auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
+  world_.Offer(p);
+  ASSERT_EQ(CheckIn().result, "applied");
+  world_.portal->UseKeys(new_portal, v2.first, v2.second);
+  world_.portal->issued += 1;
+  CheckIn();
+  std::filesystem::remove_all(world_.dir / "sys");  // reboot
+  world_.Restart(false);
+  auto jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].result, "applied") << (*jobs)[0].error;
+
+  // Someone puts the old document back into the cache: refused at boot.
+  std::filesystem::remove_all(world_.dir / "sys");
+  const auto cache = world_.config.paths.state_dir / "cache";
+  ASSERT_TRUE(WriteFileAtomic(cache / (p.manifest.module_sha256 + ".keys.json"), world_.keys_json));
+  ASSERT_TRUE(WriteFileAtomic(cache / (p.manifest.module_sha256 + ".keys.sig"), world_.keys_sig));
+  world_.Restart(false);
+  jobs = world_.device->ApplyCached();
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  EXPECT_TRUE(Contains((*jobs)[0].error, "keys document version 1 is older than version 2")) << (*jobs)[0].error;
+  EXPECT_FALSE(world_.InEffect("lp_cmdline"));
+
+  // And so is a bundle that carries the old document.
+  auto applied = world_.device->ApplyBundle(world_.WriteBundle(world_.MakePatch("lp-other", 1, "lp_other")));
+  ASSERT_FALSE(applied);
+  EXPECT_TRUE(Contains(applied.error().message, "keys document version 1 is older than version 2"))
+      << applied.error().message;
+}
+
+// Issue 10: a signed offer whose blob hash is wrong is a metadata fault, not
+// a verdict: the genuine offer later applies.
+TEST_F(UpdaterTest, AWrongBlobHashInAnOfferIsNotAPermanentRefusal) {
+  auto p = world_.MakePatch("lp-cmdline", 1, "lp_cmdline");
+  world_.Offer(p);
+  world_.portal->offers[0].blob = std::string(64, 'a');
+  Job job = CheckIn();
+  EXPECT_TRUE(world_.kernel->LoadedModules().empty());
+  EXPECT_TRUE(Contains(world_.State().last_error, "blob hash")) << world_.State().last_error;
+  EXPECT_EQ(world_.State().Find("lp-cmdline", 1), nullptr);
+  ASSERT_EQ(world_.portal->reports.size(), 1u);
+  EXPECT_EQ(world_.portal->reports[0]["result"], "refused");
+  world_.portal->offers[0].blob = p.manifest.module_sha256;
+  world_.portal->issued += 1;
+  EXPECT_EQ(CheckIn().result, "applied");
+}
+
+// Issue 10: the poll interval from an answer is bounded.
+TEST_F(UpdaterTest, PollIntervalFromAnAnswerIsBounded) {
+  world_.portal->poll_interval = 1ull << 62;
+  CheckIn();
+  EXPECT_EQ(world_.State().poll_interval_s, kMaxPollIntervalS);
+}
+
+// Issue 10: a live module of the same name that is not the patch's own is
+// not taken as applied; the operator is told to unload it.
+TEST_F(UpdaterTest, AForeignModuleOfTheSameNameIsRefusedNotTakenAsApplied) {
+  const std::string foreign = FakeLivepatchKernel::MakeTextModule("lp_cmdline", true, "vmlinux:other_function");
+  auto fd_path = world_.dir / "foreign.ko";
+  ASSERT_TRUE(WriteFileAtomic(fd_path, foreign));
+  {
+    auto fd = OpenReadOnly(fd_path);
+    ASSERT_TRUE(fd);
+    ASSERT_TRUE(world_.kernel->LoadModule(fd->get(), {"lp_cmdline", "", true}));
+  }
+  world_.Offer(world_.MakePatch("lp-cmdline", 1, "lp_cmdline"));
+  Job job = CheckIn();
+  EXPECT_NE(job.result, "applied");
+  EXPECT_TRUE(Contains(job.error, "another module named lp_cmdline is already loaded")) << job.error;
+  EXPECT_TRUE(Contains(job.error, "rmmod lp_cmdline")) << job.error;
+  EXPECT_EQ(world_.State().Find("lp-cmdline", 1), nullptr);  // not a verdict on the patch
+  // The operator unloads it; the next check-in applies the real one.
+  ASSERT_TRUE(world_.kernel->SetEnabled("lp_cmdline", false));
+  ASSERT_TRUE(world_.kernel->UnloadModule("lp_cmdline"));
+  world_.portal->issued += 1;
+  EXPECT_EQ(CheckIn().result, "applied");
 }
 
 }  // namespace
