@@ -10,7 +10,6 @@ namespace {
 
 constexpr std::size_t kBundleMembers = 5;
 constexpr std::size_t kMaxSigBytes = 1024;
-constexpr std::size_t kMaxKeysBytes = 1u << 20;
 
 // The four fixed members and the largest size each may have; the fifth
 // member is the module, named by the manifest.
@@ -18,7 +17,7 @@ const std::map<std::string, std::size_t>& FixedMembers() {
   static const std::map<std::string, std::size_t> kFixed = {
       {"manifest.json", kMaxManifestBytes},
       {"manifest.sig", kMaxSigBytes},
-      {"keys.json", kMaxKeysBytes},
+      {"keys.json", kMaxKeysDocumentBytes},
       {"keys.json.sig", kMaxSigBytes},
   };
   return kFixed;

@@ -1,5 +1,5 @@
 // Strict field access for the signed JSON documents (manifest, keys
-// document). Internal to lp_common. Every error names the field by its path
+// document) and patchd's check-in answer. Never throws. Every error names the field by its path
 // ("target.build_id", "functions[2].sympos") so a refused document says why.
 #pragma once
 

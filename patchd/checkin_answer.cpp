@@ -61,6 +61,21 @@ Expected<PortalAction> ParseAction(const Json& item, const std::string& path) {
   return action;
 }
 
+// An optional array of at most max items, each parsed by parse_item.
+template <typename T>
+Status ParseList(const Json& p, const char* key, std::size_t max,
+                 Expected<T> (*parse_item)(const Json&, const std::string&), std::vector<T>& out) {
+  if (!p.contains(key)) return Ok();
+  auto items = json_fields::GetArray(p, key, "", max);
+  if (!items) return Refused(items.error().message);
+  for (std::size_t i = 0; i < (*items)->size(); ++i) {
+    auto item = parse_item((**items)[i], std::string(key) + "[" + std::to_string(i) + "]");
+    if (!item) return item.error();
+    out.push_back(std::move(*item));
+  }
+  return Ok();
+}
+
 // poll_interval is optional (0: keep the device's own); a given value is
 // clamped into [kMinPollIntervalS, kMaxPollIntervalS].
 Expected<std::int64_t> PollInterval(const Json& p) {
@@ -88,25 +103,8 @@ Status ParsePayload(std::string_view bytes, CheckinAnswer& out) {
   auto interval = PollInterval(p);
   if (!interval) return interval.error();
   out.poll_interval_s = *interval;
-  if (p.contains("patches")) {
-    auto patches = json_fields::GetArray(p, "patches", "", kMaxOfferedPatches);
-    if (!patches) return Refused(patches.error().message);
-    for (std::size_t i = 0; i < (*patches)->size(); ++i) {
-      auto offer = ParseOffer((**patches)[i], "patches[" + std::to_string(i) + "]");
-      if (!offer) return offer.error();
-      out.patches.push_back(std::move(*offer));
-    }
-  }
-  if (p.contains("actions")) {
-    auto actions = json_fields::GetArray(p, "actions", "", kMaxActions);
-    if (!actions) return Refused(actions.error().message);
-    for (std::size_t i = 0; i < (*actions)->size(); ++i) {
-      auto action = ParseAction((**actions)[i], "actions[" + std::to_string(i) + "]");
-      if (!action) return action.error();
-      out.actions.push_back(std::move(*action));
-    }
-  }
-  return Ok();
+  LP_TRY(ParseList(p, "patches", kMaxOfferedPatches, ParseOffer, out.patches));
+  return ParseList(p, "actions", kMaxActions, ParseAction, out.actions);
 }
 
 Status CheckFreshness(const CheckinAnswer& a, const Freshness& f) {
