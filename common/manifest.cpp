@@ -99,8 +99,8 @@ Status CheckCveId(const std::string& cve, const std::string& field) {
   bool ok = v.size() <= kMaxCveIdLength && v.size() >= kPrefix.size() + 4 + 1 + 4 && v.starts_with(kPrefix) &&
             AllOf(v.substr(4, 4), IsDigit) && v[8] == '-' && AllOf(v.substr(9), IsDigit);
   if (!ok)
-    return FieldError(field, "must be a CVE id (CVE-YYYY-NNNN, at most " + std::to_string(kMaxCveIdLength) +
-                                 " characters)");
+    return FieldError(field, "must be a CVE id (CVE-YYYY-NNNN) of at most " + std::to_string(kMaxCveIdLength) +
+                                 " characters");
   return Ok();
 }
 
